@@ -1,0 +1,67 @@
+// What Swift cannot call cleanly on Linux: variadic syscall()/prctl(), the
+// W* status macros, siginfo_t with a payload, and the child side of fork→exec,
+// where only async-signal-safe C may run.
+#ifndef CJOBCONTROL_H
+#define CJOBCONTROL_H
+
+// No _GNU_SOURCE here: Swift imports this header beside Glibc's own module,
+// and the two must see the same declarations. shims.c defines it.
+#include <stdint.h>
+#include <sys/types.h>
+
+/// pidfd_open(2); -1 and errno on failure. The fd is close-on-exec.
+int jc_pidfd_open(pid_t pid);
+/// pidfd_send_signal(2) with no payload.
+int jc_pidfd_send_signal(int pidfd, int sig);
+/// pidfd_send_signal(2) with si_code SI_QUEUE and `value` in si_value, as
+/// sigqueue(3) does: how `jobctl kill` hands a request to a job's monitor.
+int jc_pidfd_send_sigval(int pidfd, int sig, uint64_t value);
+
+/// pipe2(fds, O_CLOEXEC).
+int jc_pipe_cloexec(int fds[2]);
+
+int jc_set_child_subreaper(void);
+/// Sets the calling process's name (what ps(1) and /proc/PID/stat show).
+int jc_set_name(const char *name);
+
+int jc_wifexited(int status);
+int jc_wexitstatus(int status);
+int jc_wifsignaled(int status);
+int jc_wtermsig(int status);
+
+/// Blocks `sigs` and returns a close-on-exec, non-blocking signalfd for them.
+int jc_signalfd(const int *sigs, int count);
+/// Reads one signalfd record: 1 on success, 0 if none is pending, -1 on error.
+int jc_signalfd_read(int fd, int *signo, pid_t *sender, uint64_t *value);
+/// Unblocks every signal and restores default dispositions (in a forked child).
+void jc_reset_signals(void);
+
+int jc_sigrtmin(void);
+
+/// A monotonic timerfd, close-on-exec and non-blocking.
+int jc_timerfd_create(void);
+/// Arms `fd` to fire once after `ns` nanoseconds (0 disarms).
+int jc_timerfd_arm(int fd, int64_t ns);
+
+/// How the job child is set up between fork and exec.
+struct jc_exec_spec {
+    char *const *argv;       // NULL-terminated; argv[0] is searched in PATH
+    char *const *envp;       // NULL-terminated environment for the command
+    const char *cwd;         // NULL: stay where we are
+    int stdin_fd, stdout_fd, stderr_fd;
+    int new_session;         // setsid(): own session and process group
+    int parent_death_signal; // 0: none
+    int error_fd;            // close-on-exec pipe: EOF means exec happened
+};
+
+/// Stages reported on error_fd: 8 bytes, the stage then errno.
+#define JC_STAGE_CHDIR 1
+#define JC_STAGE_EXEC 2
+#define JC_STAGE_SETUP 3
+
+/// fork(); the child sets up as `spec` says and execs. Returns the child's
+/// pid, or -1 with errno. On a failure the child writes {stage, errno} to
+/// spec->error_fd and exits 127.
+pid_t jc_fork_exec(const struct jc_exec_spec *spec);
+
+#endif

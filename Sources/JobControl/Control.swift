@@ -1,0 +1,221 @@
+import CJobControl
+import Glibc
+
+/// Opens a pidfd on `pid` only if it is still the process that started at
+/// `start`: the pidfd is opened first, so the check that follows is about
+/// the very process the pidfd pins, and a reused PID is never taken for it.
+func pidfdIfSame(_ pid: Int32, start: UInt64) -> CInt? {
+    guard pid > 0 else { return nil }
+    let fd = jc_pidfd_open(pid)
+    if fd < 0 { return nil }
+    guard let s = ProcStat.read(pid), s.startTime == start, !s.isDead else {
+        close(fd)
+        return nil
+    }
+    return fd
+}
+
+/// Signals and joins jobs.
+public struct JobControl {
+    public let store: StateStore
+    public init(store: StateStore) { self.store = store }
+
+    /// Sends `request` to a job's whole tree through its monitor; returns
+    /// false if the job had already ended. A job whose monitor was killed
+    /// is signalled directly (its group, pinned by its live leader) and the
+    /// KILL follow-up is done here, in the foreground.
+    @discardableResult
+    public func signal(_ job: Job, _ request: KillRequest) throws(JobctlError) -> Bool {
+        guard job.exit == nil else { return false }
+        if let fd = pidfdIfSame(job.monitor, start: job.monitorStart) {
+            defer { close(fd) }
+            if jc_pidfd_send_sigval(fd, KillRequest.carrier, request.payload) == 0 { return true }
+            if errno != ESRCH { throw .system("cannot signal the monitor of job \(job.id)", .current) }
+        }
+        guard let pid = job.pid, let fd = pidfdIfSame(pid, start: job.pidStart) else { return false }
+        defer { close(fd) }
+        // The leader is alive, so its group id cannot have been reused.
+        if let g = job.pgid { kill(-g, request.signal) } else { _ = jc_pidfd_send_signal(fd, request.signal) }
+        if let g = request.grace, request.signal != SIGKILL {
+            if !pollReadable([fd], timeoutNs: g)[0] {
+                if let grp = job.pgid, ProcStat.isAlive(pid, start: job.pidStart) { kill(-grp, SIGKILL) }
+                else { _ = jc_pidfd_send_signal(fd, SIGKILL) }
+            }
+        }
+        return true
+    }
+
+    /// Has the job not ended? (`kill -s 0`, Python's `is_alive()`.)
+    public func isAlive(_ job: Job) -> Bool {
+        let s = StateStore.liveState(job)
+        return s == .running || s == .queued
+    }
+
+    /// How a wait ended for one job.
+    public struct Ended {
+        public var job: Job
+        public var state: JobState
+        /// bash's status: N, 128+SIG, or 1 when lost.
+        public var shellStatus: Int32 {
+            switch state {
+            case .exited, .killed: return job.exit?.shellStatus ?? 1
+            default: return 1
+            }
+        }
+    }
+
+    /// Blocks until every job (or, with `any`, the first) has ended, or
+    /// until `timeout` (nanoseconds) passes: then throws `.timedOut`.
+    /// Sleeps on events only: inotify on the state directory wakes it when a
+    /// record is appended, and a pidfd on each monitor when the monitor ends
+    /// without one (it was killed: the job is then `lost`).
+    public func wait(for jobs: [Job], any: Bool, timeout: Int64?) throws(JobctlError) -> [Ended] {
+        let deadline = timeout.map { monotonicNow() + $0 }
+        let inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
+        defer { if inotify >= 0 { close(inotify) } }
+        if inotify >= 0 {
+            _ = inotify_add_watch(inotify, store.path, UInt32(IN_MODIFY | IN_MOVED_TO | IN_CREATE))
+        }
+        var tail = TailReader(store: store)
+
+        struct Pending { var job: Job; var pidfd: CInt; var watchingLeader: Bool }
+        var pending: [Pending] = []
+        var done: [Ended] = []
+        defer { for p in pending { close(p.pidfd) } }
+
+        /// Decides a job that has no exit record: watch its monitor, or its
+        /// orphaned leader, or call it lost.
+        func watch(_ j: Job) -> Ended? {
+            if let e = j.exit { return Ended(job: j, state: e.code < 0 ? .killed : .exited) }
+            if let fd = pidfdIfSame(j.monitor, start: j.monitorStart) {
+                pending.append(Pending(job: j, pidfd: fd, watchingLeader: false))
+                return nil
+            }
+            // The monitor is gone; it may have written the record just before.
+            if let fresh = store.job(id: j.id), let e = fresh.exit {
+                return Ended(job: fresh, state: e.code < 0 ? .killed : .exited)
+            }
+            if let pid = j.pid, let fd = pidfdIfSame(pid, start: j.pidStart) {
+                pending.append(Pending(job: j, pidfd: fd, watchingLeader: true))
+                return nil
+            }
+            return Ended(job: j, state: .lost)
+        }
+
+        for j in jobs { if let e = watch(j) { done.append(e) } }
+        while !pending.isEmpty && !(any && !done.isEmpty) {
+            let left = deadline.map { $0 - monotonicNow() }
+            if let l = left, l <= 0 { throw .timedOut }
+            let fds = [inotify] + pending.map(\.pidfd)
+            let ready = pollReadable(fds, timeoutNs: left ?? -1)
+            if ready[0] {
+                var buf = [UInt8](repeating: 0, count: 4096)
+                while buf.withUnsafeMutableBytes({ Glibc.read(inotify, $0.baseAddress!, $0.count) }) > 0 {}
+            }
+            // Exit records appended since we last looked.
+            let exits = tail.newExits()
+            var still: [Pending] = []
+            var rewatch: [Job] = []
+            for (k, p) in pending.enumerated() {
+                if let (e, t) = exits[p.job.id] {
+                    var j = p.job
+                    j.exit = e
+                    j.ended = t
+                    done.append(Ended(job: j, state: e.code < 0 ? .killed : .exited))
+                    close(p.pidfd)
+                } else if ready[k + 1] {
+                    close(p.pidfd)
+                    if p.watchingLeader { done.append(Ended(job: p.job, state: .lost)) } else { rewatch.append(p.job) }
+                } else {
+                    still.append(p)
+                }
+            }
+            pending = still
+            for j in rewatch { if let e = watch(j) { done.append(e) } }
+        }
+        return done
+    }
+}
+
+/// Follows the state file from where it was, returning the exit records
+/// appended since: a waiter reads only what is new, not the whole history.
+struct TailReader {
+    let store: StateStore
+    var offset: Int
+    var inode: UInt64
+
+    init(store: StateStore) {
+        self.store = store
+        var st = stat()
+        if fstatat(store.dirFD, StateStore.jobsFile, &st, 0) == 0 {
+            offset = Int(st.st_size)
+            inode = UInt64(st.st_ino)
+        } else {
+            offset = 0
+            inode = 0
+        }
+    }
+
+    mutating func newExits() -> [JobID: (ExitStatus, Int64)] {
+        guard let f = try? openAt(store.dirFD, StateStore.jobsFile, O_RDONLY) else { return [:] }
+        var st = stat()
+        fstat(f.rawValue, &st)
+        if UInt64(st.st_ino) != inode {
+            // Compacted: the new file holds every exit in `job` lines.
+            inode = UInt64(st.st_ino)
+            offset = 0
+        }
+        let size = Int(st.st_size)
+        guard size > offset, let data = try? f.read(at: offset, count: size - offset),
+              let lastNL = data.lastIndex(of: 10) else { return [:] }
+        offset += lastNL + 1
+        var out: [JobID: (ExitStatus, Int64)] = [:]
+        data.withUnsafeBufferPointer { b in
+            StateStore.forEachLine(UnsafeBufferPointer(rebasing: b[0...lastNL])) { d in
+                switch d {
+                case .event(.exit(let id, let e, let t)): out[id] = (e, t)
+                case .whole(let j): if let e = j.exit, let t = j.ended { out[j.id] = (e, t) }
+                default: break
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Copies a job's log to `out`; with `follow`, keeps copying as it grows
+/// and returns once the job has ended and everything it wrote is out.
+public func copyLog(store: StateStore, job: Job, follow: Bool, to out: CInt) throws(JobctlError) {
+    let log = try store.openLog(job)
+    var buf = [UInt8](repeating: 0, count: 65536)
+    func drain() throws(JobctlError) {
+        while true {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(log.rawValue, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            do throws(Errno) { try writeAll(fd: out, Array(buf[0..<n])) }
+            catch { throw .system("cannot write output", error) }
+        }
+    }
+    try drain()
+    guard follow, job.exit == nil else { return }
+    let inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
+    defer { close(inotify) }
+    let logPath = job.log.first == UInt8(ascii: "/") ? display(job.log) : "\(store.path)/\(display(job.log))"
+    _ = inotify_add_watch(inotify, logPath, UInt32(IN_MODIFY))
+    // The end of the job: its monitor ending, or the leader if orphaned.
+    let ender = pidfdIfSame(job.monitor, start: job.monitorStart)
+        ?? job.pid.flatMap { pidfdIfSame($0, start: job.pidStart) }
+    guard let endFD = ender else { try drain(); return }
+    defer { close(endFD) }
+    while true {
+        let ready = pollReadable([inotify, endFD], timeoutNs: -1)
+        if ready[0] {
+            var ev = [UInt8](repeating: 0, count: 4096)
+            while ev.withUnsafeMutableBytes({ Glibc.read(inotify, $0.baseAddress!, $0.count) }) > 0 {}
+        }
+        try drain()
+        if ready[1] { try drain(); return }
+    }
+}
+

@@ -1,0 +1,299 @@
+import CJobControl
+import Glibc
+
+/// A kill request as `jobctl kill` sends it to a monitor: a queued real-time
+/// signal whose payload says which signal to deliver and whether to follow
+/// it with KILL after a grace period. The monitor, being the job's parent,
+/// is the one process that knows the job's PID has not been reused.
+public struct KillRequest: Equatable {
+    public var signal: Int32
+    /// Nanoseconds after which whatever is left gets KILL; nil: no follow-up.
+    public var grace: Int64?
+
+    public static var carrier: Int32 { jc_sigrtmin() + 2 }
+
+    public init(signal: Int32, grace: Int64?) {
+        self.signal = signal
+        self.grace = grace
+    }
+
+    public var payload: UInt64 {
+        var v = UInt64(UInt8(truncatingIfNeeded: signal))
+        if let g = grace { v |= 1 << 8 | UInt64(max(0, g) / 1_000_000) << 16 }
+        return v
+    }
+
+    public init(payload v: UInt64) {
+        signal = Int32(v & 0xff)
+        grace = v & (1 << 8) != 0 ? Int64(v >> 16) * 1_000_000 : nil
+    }
+}
+
+/// The grace period between TERM and KILL when none is given.
+public let defaultGrace: Int64 = 10_000_000_000
+
+/// The process that watches one job: its parent, which reaps it and records
+/// its end, relays kill requests, enforces --timeout, kills a daemon job
+/// when its owner ends, and is a child subreaper so that descendants that
+/// leave the job's process group still come back to it.
+final class Monitor {
+    let store: StateStore
+    var job: Job
+    var ownerPidfd: CInt
+    let timeout: JobDuration?
+    var sigfd: CInt = -1
+    let timeoutTimer = jc_timerfd_create()
+    let graceTimer = jc_timerfd_create()
+    var graceDeadline: Int64?
+    var leaderStatus: Int32?
+    /// `run`: the command shares the caller's process group, so signals go
+    /// to it and its descendants one by one, never to the group.
+    var foreground = false
+
+    init(store: StateStore, job: Job, ownerPidfd: CInt, timeout: JobDuration?) {
+        self.store = store
+        self.job = job
+        self.ownerPidfd = ownerPidfd
+        self.timeout = timeout
+    }
+
+    func setUpSignals(_ extra: [Int32]) {
+        let sigs: [Int32] = [SIGCHLD, KillRequest.carrier, SIGTERM, SIGHUP] + extra
+        sigfd = sigs.withUnsafeBufferPointer { jc_signalfd($0.baseAddress!, CInt($0.count)) }
+        signal(SIGPIPE, SIG_IGN)
+        _ = jc_set_child_subreaper()
+    }
+
+    func startJob(env: [[UInt8]], cwd: String?, stdin: CInt, stdout: CInt, stderr: CInt,
+                  newSession: Bool) -> (pid: pid_t, stage: Int32, errno: Int32) {
+        guard let errPipe = try? pipeCloexec() else { return (-1, JC_STAGE_SETUP, errno) }
+        defer { close(errPipe.read) }
+        let pid: pid_t = withCStringArray(job.command) { argv in
+            withCStringArray(env) { envp in
+                (cwd ?? "").withCString { cwdp in
+                    var spec = jc_exec_spec(
+                        argv: argv, envp: envp, cwd: cwd == nil ? nil : cwdp,
+                        stdin_fd: stdin, stdout_fd: stdout, stderr_fd: stderr,
+                        new_session: newSession ? 1 : 0,
+                        // A daemon job must not outlive its monitor either.
+                        parent_death_signal: job.daemon ? SIGKILL : 0,
+                        error_fd: errPipe.write)
+                    return jc_fork_exec(&spec)
+                }
+            }
+        }
+        let forkErrno = errno
+        close(errPipe.write)
+        if pid < 0 { return (-1, JC_STAGE_SETUP, forkErrno) }
+        var msg: [Int32] = [0, 0]
+        let n = msg.withUnsafeMutableBytes { b in
+            var r: Int
+            repeat { r = Glibc.read(errPipe.read, b.baseAddress!, 8) } while r < 0 && errno == EINTR
+            return r
+        }
+        if n == 8 {
+            var st: Int32 = 0
+            _ = waitpid(pid, &st, 0)
+            return (-1, msg[0], msg[1])
+        }
+        return (pid, 0, 0)
+    }
+
+    /// The monitor side of `spawn`, in the forked child. Never returns.
+    func startDetached(env: [[UInt8]], cwd: String?, stdin: CInt, stdout: CInt, stderr: CInt, status: CInt) -> Never {
+        // Own session: the caller's terminal hanging up does not reach us.
+        setsid()
+        _ = jc_set_name(job.daemon ? ProcStat.daemonMonitorName : ProcStat.monitorName)
+        setUpSignals([SIGINT])
+        func report(_ stage: Int32, _ e: Int32) {
+            var msg: [Int32] = [stage, e]
+            _ = msg.withUnsafeBytes { Glibc.write(status, $0.baseAddress!, 8) }
+            close(status)
+        }
+        let started = startJob(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, newSession: true)
+        if started.pid < 0 {
+            report(started.stage, started.errno)
+            _exit(0)
+        }
+        job.pid = started.pid
+        job.pgid = started.pid
+        job.pidStart = ProcStat.read(started.pid)?.startTime ?? 0
+        job.monitor = getpid()
+        job.monitorStart = ProcStat.read(getpid())?.startTime ?? 0
+        job.started = wallClockMicros()
+        do throws(JobctlError) {
+            try store.append(Records.encode(job))
+        } catch {
+            // No record, no job: end it before it does anything lasting.
+            kill(-started.pid, SIGKILL)
+            var st: Int32 = 0
+            _ = waitpid(started.pid, &st, 0)
+            if case .system(_, let e) = error { report(ExecFailure.recordStage, e.rawValue) }
+            else { report(ExecFailure.recordStage, EIO) }
+            _exit(0)
+        }
+        report(0, 0)
+        // Keep nothing of the caller's: its stdout held open here would make
+        // `$(jobctl spawn ...)` wait for the job to end.
+        let devNull = open("/dev/null", O_RDWR)
+        for fd: CInt in 0...2 { dup2(devNull, fd) }
+        let keep = Set([sigfd, timeoutTimer, graceTimer, ownerPidfd, store.dirFD])
+        var fd: CInt = 3
+        while fd < 1024 {
+            if !keep.contains(fd) { close(fd) }
+            fd += 1
+        }
+        _ = loop()
+        _exit(0)
+    }
+
+    /// `run`: the caller is the monitor; the command keeps its stdio and
+    /// process group. Returns bash's status for it.
+    func runForeground(env: [[UInt8]], cwd: String?, request: SpawnRequest) throws(JobctlError) -> Int32 {
+        foreground = true
+        // Like system(3): the terminal's ^C and ^\ go to the command, which
+        // decides; the monitor must outlive it to record how it ended.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGQUIT, SIG_IGN)
+        setUpSignals([])
+        let started = startJob(env: env, cwd: cwd, stdin: 0, stdout: 1, stderr: 2, newSession: false)
+        if started.pid < 0 { throw ExecFailure.error(stage: started.stage, errno: started.errno, request: request) }
+        job.pid = started.pid
+        job.pgid = nil
+        job.pidStart = ProcStat.read(started.pid)?.startTime ?? 0
+        job.monitor = getpid()
+        job.monitorStart = ProcStat.read(getpid())?.startTime ?? 0
+        job.started = wallClockMicros()
+        do throws(JobctlError) { try store.append(Records.encode(job)) } catch {
+            kill(started.pid, SIGKILL)
+            var st: Int32 = 0
+            _ = waitpid(started.pid, &st, 0)
+            throw error
+        }
+        return loop().shellStatus
+    }
+
+    // MARK: The event loop
+
+    func loop() -> ExitStatus {
+        if let t = timeout { _ = jc_timerfd_arm(timeoutTimer, t.nanoseconds) }
+        var recorded: ExitStatus?
+        while true {
+            var fds = [sigfd, timeoutTimer, graceTimer]
+            if ownerPidfd >= 0 { fds.append(ownerPidfd) }
+            let ready = pollReadable(fds, timeoutNs: -1)
+            if ready[0] { drainSignals() }
+            if ready[1] {
+                drainTimer(timeoutTimer)
+                terminate(grace: defaultGrace)
+            }
+            if ready[2] {
+                drainTimer(graceTimer)
+                graceDeadline = nil
+                deliver(SIGKILL)
+            }
+            if fds.count > 3 && ready[3] {
+                // The owner has ended, by whatever means: a daemon job ends too.
+                close(ownerPidfd)
+                ownerPidfd = -1
+                terminate(grace: defaultGrace)
+            }
+            reap()
+            if recorded == nil, let st = leaderStatus {
+                let e = ExitStatus(waitStatus: st)
+                // fdatasync: an exit code is what a waiter cannot learn again.
+                try? store.append(Records.encodeExit(job.id, e, ended: wallClockMicros()), sync: true)
+                recorded = e
+                _ = jc_timerfd_arm(timeoutTimer, 0)
+            }
+            if let e = recorded {
+                if !hasLeftovers() { return e }
+                // What the job left behind ends with it, as systemd's
+                // KillMode=control-group does; KILL after the grace.
+                if graceDeadline == nil { terminate(grace: defaultGrace) }
+            }
+        }
+    }
+
+    func drainTimer(_ fd: CInt) {
+        var v: UInt64 = 0
+        _ = Glibc.read(fd, &v, 8)
+    }
+
+    func drainSignals() {
+        var signo: Int32 = 0
+        var sender: pid_t = 0
+        var value: UInt64 = 0
+        while jc_signalfd_read(sigfd, &signo, &sender, &value) == 1 {
+            switch signo {
+            case SIGCHLD:
+                break  // reap() runs after every wake-up
+            case KillRequest.carrier:
+                let r = KillRequest(payload: value)
+                deliver(r.signal)
+                if let g = r.grace { armGrace(g) }
+            default:
+                // TERM, HUP or INT sent to the monitor itself: it ends the job
+                // rather than orphaning it.
+                terminate(grace: defaultGrace)
+            }
+        }
+    }
+
+    func terminate(grace: Int64) {
+        deliver(SIGTERM)
+        armGrace(grace)
+    }
+
+    /// Arms the KILL follow-up, keeping the earlier deadline if one is set.
+    func armGrace(_ ns: Int64) {
+        let deadline = monotonicNow() + ns
+        if let d = graceDeadline, d <= deadline { return }
+        graceDeadline = deadline
+        _ = jc_timerfd_arm(graceTimer, max(ns, 1))
+    }
+
+    /// Sends `sig` to the job's whole tree: its process group while the
+    /// leader is unreaped (its zombie keeps the group id from being reused),
+    /// and each descendant outside the group. Descendants that are other
+    /// jobs' monitors are other jobs, and are left alone.
+    func deliver(_ sig: Int32) {
+        guard let leader = job.pid else { return }
+        // Once the leader is reaped its group id may be reused: from then on
+        // only processes found below the monitor are signalled.
+        let group = leaderStatus == nil ? job.pgid : nil
+        if let g = group { kill(-g, sig) }
+        for d in ProcStat.descendants(of: getpid()) where group == nil || d.stat.pgrp != group {
+            // Pin the process, then check it is still ours before signalling.
+            let fd = jc_pidfd_open(d.pid)
+            if fd < 0 { continue }
+            if let s = ProcStat.read(d.pid), s.startTime == d.stat.startTime {
+                _ = jc_pidfd_send_signal(fd, sig)
+            }
+            close(fd)
+        }
+        // A stopped process acts on TERM only once continued.
+        if sig == SIGTERM || sig == SIGHUP || sig == SIGINT {
+            if let g = group { kill(-g, SIGCONT) } else if leaderStatus == nil { kill(leader, SIGCONT) }
+        }
+    }
+
+    /// Reaps every child that has ended: the job, and any orphan that the
+    /// subreaper inherited.
+    func reap() {
+        while true {
+            var st: Int32 = 0
+            let p = waitpid(-1, &st, WNOHANG)
+            if p <= 0 { break }
+            if p == job.pid && leaderStatus == nil { leaderStatus = st }
+        }
+    }
+
+    /// Does anything of the job remain? Fast when the monitor has no child
+    /// at all (the common case): then no descendant can remain either.
+    func hasLeftovers() -> Bool {
+        var info = siginfo_t()
+        if waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD { return false }
+        return !ProcStat.descendants(of: getpid()).isEmpty
+    }
+}

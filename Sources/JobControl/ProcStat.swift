@@ -1,0 +1,118 @@
+import Glibc
+
+/// The fields of /proc/PID/stat that jobctl needs.
+public struct ProcStat {
+    public var comm: [UInt8]
+    public var state: UInt8
+    public var ppid: Int32
+    public var pgrp: Int32
+    public var session: Int32
+    /// Clock ticks after boot at which the process started: with the PID, an
+    /// identity that survives PID reuse.
+    public var startTime: UInt64
+
+    /// Has the process ended? A zombie still has a /proc entry and its start
+    /// time (PID 1 here never reaps), but it is not alive.
+    public var isDead: Bool { state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") }
+
+    public static func read(_ pid: Int32) -> ProcStat? {
+        var buf = [UInt8](repeating: 0, count: 1024)
+        let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return nil }
+        defer { close(fd) }
+        let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+        if n <= 0 { return nil }
+        return parse(buf[0..<n])
+    }
+
+    static func parse(_ b: ArraySlice<UInt8>) -> ProcStat? {
+        // comm may hold spaces and parentheses: it ends at the last ')'.
+        guard let open = b.firstIndex(of: UInt8(ascii: "(")),
+              let close = b.lastIndex(of: UInt8(ascii: ")")), close > open else { return nil }
+        let fields = b[(close + 1)...].split(separator: UInt8(ascii: " "))
+        guard fields.count >= 20, let st = fields[0].first else { return nil }
+        func num(_ k: Int) -> Int64? {
+            var v: Int64 = 0
+            var neg = false
+            for c in fields[k] {
+                if c == UInt8(ascii: "-") { neg = true; continue }
+                guard c >= 48 && c <= 57 else { return nil }
+                v = v * 10 + Int64(c - 48)
+            }
+            return neg ? -v : v
+        }
+        guard let ppid = num(1), let pgrp = num(2), let sid = num(3), let start = num(19) else { return nil }
+        return ProcStat(comm: Array(b[(open + 1)..<close]), state: st, ppid: Int32(ppid), pgrp: Int32(pgrp),
+                        session: Int32(sid), startTime: UInt64(start))
+    }
+
+    /// True while `pid` is the same live process that started at `start`.
+    public static func isAlive(_ pid: Int32, start: UInt64) -> Bool {
+        guard pid > 0, let s = read(pid) else { return false }
+        return s.startTime == start && !s.isDead
+    }
+
+    /// Every process on the machine with its parent, from /proc.
+    static func all() -> [(pid: Int32, stat: ProcStat)] {
+        guard let dir = opendir("/proc") else { return [] }
+        defer { closedir(dir) }
+        var out: [(Int32, ProcStat)] = []
+        while let e = readdir(dir) {
+            let pid = withUnsafeBytes(of: e.pointee.d_name) { raw -> Int32 in
+                var v: Int32 = 0
+                for c in raw {
+                    if c == 0 { break }
+                    guard c >= 48 && c <= 57 else { return 0 }
+                    v = v &* 10 &+ Int32(c - 48)
+                }
+                return v
+            }
+            if pid > 0, let s = read(pid) { out.append((pid, s)) }
+        }
+        return out
+    }
+
+    /// Names that jobctl's monitors give themselves (prctl PR_SET_NAME). A job
+    /// cannot rename its monitor: /proc/PID/comm is writable only from within
+    /// the same thread group.
+    public static let monitorName = "jobctl-monitor"
+    public static let daemonMonitorName = "jobctl-daemon"
+
+    var isMonitor: Bool {
+        comm.elementsEqual(ProcStat.monitorName.utf8) || comm.elementsEqual(ProcStat.daemonMonitorName.utf8)
+    }
+
+    /// The live descendants of `root`, not crossing into another job's
+    /// monitor: a job started from inside a job is a job of its own.
+    static func descendants(of root: Int32) -> [(pid: Int32, stat: ProcStat)] {
+        let procs = all()
+        var children: [Int32: [Int]] = [:]
+        for (k, p) in procs.enumerated() { children[p.stat.ppid, default: []].append(k) }
+        var out: [(Int32, ProcStat)] = []
+        var stack = [root]
+        while let p = stack.popLast() {
+            for k in children[p] ?? [] {
+                let c = procs[k]
+                if c.stat.isMonitor || c.stat.isDead { continue }
+                out.append(c)
+                stack.append(c.pid)
+            }
+        }
+        return out
+    }
+}
+
+/// Is the caller inside a daemon job? Walks the caller's ancestors: a daemon
+/// job's monitor is a subreaper, so every descendant of the job, even one
+/// that left its session and was orphaned, still has it as an ancestor; and
+/// unlike an environment variable, the ancestry cannot be shed.
+public func insideDaemonJob() -> Bool {
+    var pid = getppid()
+    var hops = 0
+    while pid > 1 && hops < 4096, let s = ProcStat.read(pid) {
+        if s.comm.elementsEqual(ProcStat.daemonMonitorName.utf8) { return true }
+        pid = s.ppid
+        hops += 1
+    }
+    return false
+}

@@ -1,0 +1,146 @@
+/// The state file's lines. Each is one JSON object with `"v":1` and an
+/// `event`: `start` (a job began: everything but its end), `exit` (how and
+/// when it ended), `remove` (forgotten by rm/prune), and `job` (a whole job,
+/// written by compaction). Readers fold them in order; keys they do not know
+/// are ignored, lines with a newer `v` are skipped and counted.
+public enum Event {
+    case start(Job)
+    case exit(JobID, ExitStatus, Int64)
+    case remove(JobID)
+
+    public var id: JobID {
+        switch self {
+        case .start(let j): return j.id
+        case .exit(let id, _, _), .remove(let id): return id
+        }
+    }
+}
+
+public enum Records {
+    public static let version: Int64 = 1
+
+    /// A `start` line, or a `job` line (compaction) when the job has ended.
+    public static func encode(_ j: Job) -> [UInt8] {
+        var w = JSONWriter(capacity: 256 + j.command.reduce(0) { $0 + $1.count + 4 })
+        w.beginObject()
+        w.field("v", version)
+        w.field("event", j.exit == nil ? "start" : "job")
+        w.field("id", j.id)
+        w.field("name", j.name)
+        if let pid = j.pid { w.field("pid", pid) } else { w.null("pid") }
+        if let g = j.pgid { w.field("pgid", g) } else { w.null("pgid") }
+        w.field("pidstart", j.pidStart)
+        w.field("monitor", j.monitor)
+        w.field("monitorstart", j.monitorStart)
+        w.field("owner", j.owner)
+        w.field("ownerstart", j.ownerStart)
+        w.field("daemon", j.daemon)
+        w.field("command", j.command)
+        w.field("cwd", j.cwd)
+        w.field("log", j.log)
+        w.field("started", Timestamp.format(micros: j.started))
+        if let e = j.exit, let t = j.ended {
+            w.field("exitcode", e.code)
+            w.field("ended", Timestamp.format(micros: t))
+        }
+        w.endObject()
+        w.bytes.append(10)
+        return w.bytes
+    }
+
+    public static func encodeExit(_ id: JobID, _ e: ExitStatus, ended: Int64) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("v", version)
+        w.field("event", "exit")
+        w.field("id", id)
+        w.field("exitcode", e.code)
+        w.field("ended", Timestamp.format(micros: ended))
+        w.endObject()
+        w.bytes.append(10)
+        return w.bytes
+    }
+
+    public static func encodeRemove(_ id: JobID) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("v", version)
+        w.field("event", "remove")
+        w.field("id", id)
+        w.endObject()
+        w.bytes.append(10)
+        return w.bytes
+    }
+
+    public enum Decoded {
+        case event(Event)
+        /// A `job` line: a start and an exit at once.
+        case whole(Job)
+        case newer
+        case invalid
+    }
+
+    /// Decodes one line (without its newline).
+    public static func decode(_ line: UnsafeBufferPointer<UInt8>) -> Decoded {
+        var v: Int64 = -1
+        var kind = 0  // 1 start, 2 exit, 3 remove, 4 job
+        var job = Job(id: 0, name: [])
+        var code: Int64?
+        var ended: Int64?
+        var ok = true
+        let parsed = JSONReader.parseObject(line) { k, value in
+            switch value {
+            case .int(let n):
+                if k.equals("v") { v = n }
+                else if k.equals("id") { job.id = n > 0 && n <= Int64(Int.max) ? Int(n) : 0 }
+                else if k.equals("pid") { job.pid = Int32(truncatingIfNeeded: n) }
+                else if k.equals("pgid") { job.pgid = Int32(truncatingIfNeeded: n) }
+                else if k.equals("pidstart") { job.pidStart = UInt64(truncatingIfNeeded: n) }
+                else if k.equals("monitor") { job.monitor = Int32(truncatingIfNeeded: n) }
+                else if k.equals("monitorstart") { job.monitorStart = UInt64(truncatingIfNeeded: n) }
+                else if k.equals("owner") { job.owner = Int32(truncatingIfNeeded: n) }
+                else if k.equals("ownerstart") { job.ownerStart = UInt64(truncatingIfNeeded: n) }
+                else if k.equals("exitcode") { code = n }
+            case .string(let s):
+                if k.equals("event") {
+                    if s.elementsEqual("start".utf8) { kind = 1 }
+                    else if s.elementsEqual("exit".utf8) { kind = 2 }
+                    else if s.elementsEqual("remove".utf8) { kind = 3 }
+                    else if s.elementsEqual("job".utf8) { kind = 4 }
+                } else if k.equals("name") { job.name = s }
+                else if k.equals("cwd") { job.cwd = s }
+                else if k.equals("log") { job.log = s }
+                else if k.equals("started") {
+                    if let t = Timestamp.parse(s) { job.started = t } else { ok = false }
+                } else if k.equals("ended") {
+                    if let t = Timestamp.parse(s) { ended = t } else { ok = false }
+                }
+            case .strings(let a):
+                if k.equals("command") { job.command = a }
+            case .bool(let b):
+                if k.equals("daemon") { job.daemon = b }
+            case .null, .other:
+                break
+            }
+        }
+        guard parsed else { return .invalid }
+        if v > version { return .newer }
+        guard v == version, ok, job.id > 0 else { return .invalid }
+        switch kind {
+        case 1:
+            return .event(.start(job))
+        case 2:
+            guard let c = code, let t = ended, c >= -64, c <= 255 else { return .invalid }
+            return .event(.exit(job.id, ExitStatus(code: Int32(c)), t))
+        case 3:
+            return .event(.remove(job.id))
+        case 4:
+            guard let c = code, let t = ended, c >= -64, c <= 255 else { return .invalid }
+            job.exit = ExitStatus(code: Int32(c))
+            job.ended = t
+            return .whole(job)
+        default:
+            return .invalid
+        }
+    }
+}

@@ -1,0 +1,194 @@
+import CJobControl
+import Glibc
+
+/// What `jobctl spawn` and `jobctl run` are asked to start.
+public struct SpawnRequest {
+    public var command: [[UInt8]]
+    public var name: [UInt8]?
+    public var daemon = false
+    public var owner: Int32?
+    /// `K=V` entries added to (or replacing in) the caller's environment.
+    public var environment: [[UInt8]] = []
+    public var directory: String?
+    public var stdoutPath: String?
+    public var stderrPath: String?
+    public var timeout: JobDuration?
+    public init(command: [[UInt8]]) { self.command = command }
+}
+
+enum ExecFailure {
+    /// Reported by the job child over its close-on-exec pipe, or by the
+    /// monitor when it could not record the job.
+    static let recordStage: Int32 = 4
+
+    static func error(stage: Int32, errno e: Int32, request: SpawnRequest) -> JobctlError {
+        let cmd = display(request.command[0])
+        switch stage {
+        case JC_STAGE_CHDIR:
+            return .system("cannot change directory to \(request.directory ?? ".")", Errno(rawValue: e))
+        case JC_STAGE_EXEC:
+            return e == ENOENT ? .commandNotFound(cmd) : .cannotExecute(cmd, Errno(rawValue: e))
+        case recordStage:
+            return .system("cannot record the job", Errno(rawValue: e))
+        default:
+            return .system("cannot start \(cmd)", Errno(rawValue: e))
+        }
+    }
+}
+
+/// Starts jobs: `spawn` (a monitor and a detached job) and `run` (the
+/// caller itself is the monitor and the command stays in the foreground).
+public struct Spawner {
+    public let store: StateStore
+    public init(store: StateStore) { self.store = store }
+
+    static let daemonRefusal = JobctlError.failure("daemon jobs are not allowed to have children")
+
+    /// The job's environment: the caller's, then JOBCTL_JOB_ID and
+    /// JOBCTL_STATE_DIR, then each `-e K=V`, a later K replacing an earlier.
+    func environment(id: JobID, extra: [[UInt8]]) -> [[UInt8]] {
+        var env: [[UInt8]] = []
+        var p = Glibc.environ
+        while let e = p.pointee {
+            env.append(bytes(e))
+            p += 1
+        }
+        let add = [Array("JOBCTL_JOB_ID=\(id)".utf8), Array("JOBCTL_STATE_DIR=\(store.path)".utf8)] + extra
+        for kv in add {
+            let key = kv.prefix(through: kv.firstIndex(of: UInt8(ascii: "=")) ?? kv.count - 1)
+            env.removeAll { $0.starts(with: key) }
+            env.append(kv)
+        }
+        return env
+    }
+
+    static func absolute(_ dir: String?) throws(JobctlError) -> String {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buf, buf.count) != nil else { throw .system("cannot get the current directory", .current) }
+        let cwd = String(cString: buf)
+        guard let d = dir else { return cwd }
+        return d.hasPrefix("/") ? d : (cwd == "/" ? "/" + d : cwd + "/" + d)
+    }
+
+    func openOutput(_ path: String) throws(JobctlError) -> CInt {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
+        if fd < 0 { throw .system("cannot open \(path)", .current) }
+        return fd
+    }
+
+    /// Who owns the job and, for a daemon, a pidfd that turns readable when
+    /// the owner ends.
+    func owner(_ request: SpawnRequest) throws(JobctlError) -> (pid: Int32, start: UInt64, pidfd: CInt) {
+        let pid = request.owner ?? getppid()
+        var fd: CInt = -1
+        if request.daemon {
+            fd = jc_pidfd_open(pid)
+            if fd < 0 { throw .system("cannot watch owner process \(pid)", .current) }
+        }
+        // Read after opening the pidfd: the pidfd now pins this process.
+        guard let s = ProcStat.read(pid), !s.isDead else {
+            if fd >= 0 { close(fd) }
+            throw .failure("owner process \(pid) does not exist")
+        }
+        return (pid, s.startTime, fd)
+    }
+
+    /// `jobctl spawn`: returns the new job's id once its command has been
+    /// exec'd, or throws 126/127 (and leaves no job) when it cannot be.
+    public func spawn(_ request: SpawnRequest) throws(JobctlError) -> JobID {
+        if insideDaemonJob() { throw Spawner.daemonRefusal }
+        let own = try owner(request)
+        let cwd = try Spawner.absolute(request.directory)
+        if request.directory != nil {
+            let d = open(cwd, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if d < 0 { throw .system("cannot change directory to \(request.directory!)", .current) }
+            close(d)
+        }
+        // Raw descriptors: they cross fork() into the monitor, which hands
+        // them to the job; here they are closed once the monitor has them.
+        var outFD: CInt = -1, errFD: CInt = -1
+        defer { for fd in [outFD, errFD] where fd >= 0 { close(fd) } }
+        var logPath: [UInt8] = []
+        if let p = request.stdoutPath {
+            outFD = try openOutput(p)
+            logPath = Array(try Spawner.absolute(p).utf8)
+        }
+        if let p = request.stderrPath { errFD = try openOutput(p) }
+        let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        if devNull < 0 { throw .system("cannot open /dev/null", .current) }
+        defer { close(devNull) }
+
+        let id = try store.allocateID()
+        if request.stdoutPath == nil {
+            outFD = try store.createLog(id).release()
+            logPath = Array("\(StateStore.logsDir)/\(id).log".utf8)
+        }
+        var job = Job(id: id, name: request.name ?? Spawner.defaultName(request.command[0]))
+        job.owner = own.pid
+        job.ownerStart = own.start
+        job.daemon = request.daemon
+        job.command = request.command
+        job.cwd = Array(cwd.utf8)
+        job.log = logPath
+        let env = environment(id: id, extra: request.environment)
+
+        let status: (read: CInt, write: CInt)
+        do throws(Errno) { status = try pipeCloexec() } catch { throw .system("cannot create a pipe", error) }
+        defer { close(status.read) }
+        let monitorPid = fork()
+        if monitorPid < 0 { throw .system("cannot fork", .current) }
+        if monitorPid == 0 {
+            let m = Monitor(store: store, job: job, ownerPidfd: own.pidfd, timeout: request.timeout)
+            m.startDetached(env: env, cwd: request.directory == nil ? nil : cwd,
+                            stdin: devNull, stdout: outFD, stderr: errFD >= 0 ? errFD : outFD, status: status.write)
+        }
+        if own.pidfd >= 0 { close(own.pidfd) }
+        close(status.write)
+        // 8 bytes: {stage, errno}; all zero once the job runs and is recorded.
+        var msg: [Int32] = [0, 0]
+        let n = msg.withUnsafeMutableBytes { b in
+            var got = 0
+            while got < 8 {
+                let r = Glibc.read(status.read, b.baseAddress! + got, 8 - got)
+                if r < 0 && errno == EINTR { continue }
+                if r <= 0 { break }
+                got += r
+            }
+            return got
+        }
+        if n != 8 { throw .failure("the monitor of job \(id) died before the job started") }
+        if msg[0] != 0 {
+            // Reap the monitor: it has nothing left to do.
+            var st: Int32 = 0
+            _ = waitpid(monitorPid, &st, 0)
+            throw ExecFailure.error(stage: msg[0], errno: msg[1], request: request)
+        }
+        return id
+    }
+
+    /// The default name: the basename of COMMAND.
+    public static func defaultName(_ command: [UInt8]) -> [UInt8] {
+        var c = command
+        while c.count > 1 && c.last == UInt8(ascii: "/") { c.removeLast() }
+        if let slash = c.lastIndex(of: UInt8(ascii: "/")), slash < c.count - 1 { return Array(c[(slash + 1)...]) }
+        return c
+    }
+
+    /// `jobctl run`: runs the command in the foreground, recorded as a job,
+    /// and returns its status in bash's convention. The caller is the
+    /// command's monitor, and a reaping subreaper while it runs.
+    public func run(_ request: SpawnRequest) throws(JobctlError) -> Int32 {
+        if insideDaemonJob() { throw Spawner.daemonRefusal }
+        let own = try owner(request)
+        let cwd = try Spawner.absolute(request.directory)
+        let id = try store.allocateID()
+        var job = Job(id: id, name: request.name ?? Spawner.defaultName(request.command[0]))
+        job.owner = own.pid
+        job.ownerStart = own.start
+        job.command = request.command
+        job.cwd = Array(cwd.utf8)
+        let env = environment(id: id, extra: request.environment)
+        let m = Monitor(store: store, job: job, ownerPidfd: -1, timeout: request.timeout)
+        return try m.runForeground(env: env, cwd: request.directory == nil ? nil : cwd, request: request)
+    }
+}

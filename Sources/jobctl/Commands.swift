@@ -1,0 +1,130 @@
+import JobControl
+
+/// Every subcommand's table. The order is the order of `jobctl --help`.
+let commands: [CommandSpec] = [
+    CommandSpec(
+        name: "spawn", operands: "[--] <command> [<arg> ...]",
+        summary: "Start COMMAND as a background job and print its id.",
+        arguments: [("<command>", "The command to run, with its arguments as given.")],
+        options: [
+            OptionSpec(long: "name", short: "n", value: "<name>", help: "Name the job (default: the command's basename)."),
+            OptionSpec(long: "daemon", short: "d", value: nil, help: "End the job when its owner ends."),
+            OptionSpec(long: "owner", short: nil, value: "<pid>", help: "The owning process (default: the caller)."),
+            OptionSpec(long: "env", short: "e", value: "<k=v>", help: "Set an environment variable.", repeatable: true),
+            OptionSpec(long: "directory", short: "C", value: "<dir>", help: "Run the command in DIR."),
+            OptionSpec(long: "stdout", short: nil, value: "<file>", help: "Append output to FILE, not the job's log."),
+            OptionSpec(long: "stderr", short: nil, value: "<file>", help: "Append standard error to FILE."),
+            OptionSpec(long: "timeout", short: nil, value: "<duration>", help: "Terminate the job after DURATION."),
+        ],
+        example: ["id=$(jobctl spawn -n build -- make -j4)", "jobctl wait \"$id\""],
+        commandFollows: true),
+    CommandSpec(
+        name: "ps", operands: "[<job> ...]",
+        summary: "List jobs, oldest first.",
+        arguments: [("<job>", "Only these jobs (ids or names).")],
+        options: [
+            OptionSpec(long: "json", short: nil, value: nil, help: "One JSON object per line."),
+            OptionSpec(long: "quiet", short: "q", value: nil, help: "Print ids only."),
+            OptionSpec(long: "running", short: nil, value: nil, help: "Only jobs that have not ended."),
+            OptionSpec(long: "finished", short: nil, value: nil, help: "Only jobs that have ended."),
+            OptionSpec(long: "failed", short: nil, value: nil, help: "Only ended jobs with a nonzero exit code."),
+        ],
+        example: ["jobctl ps --running", "jobctl ps --json | jq -r 'select(.exitcode != 0) | .id'"]),
+    CommandSpec(
+        name: "kill", operands: "<job> ...",
+        summary: "Signal each job's whole process tree (default TERM, then KILL).",
+        arguments: [("<job>", "A job id or name.")],
+        options: [
+            OptionSpec(long: "signal", short: "s", value: "<signal>", help: "Send SIGNAL (name or number; -SIG too)."),
+            OptionSpec(long: "grace", short: nil, value: "<duration>", help: "KILL what is left after DURATION (10s)."),
+            OptionSpec(long: "wait", short: nil, value: nil, help: "Return once the jobs have ended."),
+        ],
+        example: ["jobctl kill --wait build", "jobctl kill -s 0 \"$id\" && echo alive"],
+        signalShorthand: true),
+    CommandSpec(
+        name: "wait", operands: "[<job> ...]",
+        summary: "Wait for jobs to end; exit with the last one's status.",
+        arguments: [("<job>", "A job id or name (default: the caller's own non-daemon jobs).")],
+        options: [
+            OptionSpec(long: "timeout", short: "t", value: "<duration>", help: "Give up after DURATION (exit 124)."),
+            OptionSpec(long: "any", short: nil, value: nil, help: "Return when the first job ends; print its id."),
+        ],
+        example: ["jobctl wait --timeout 30s \"$id\"; echo \"status $?\""]),
+    CommandSpec(
+        name: "logs", operands: "<job>",
+        summary: "Print a job's captured output.",
+        arguments: [("<job>", "A job id or name.")],
+        options: [OptionSpec(long: "follow", short: "f", value: nil, help: "Keep printing until the job ends.")],
+        example: ["jobctl logs -f build"]),
+    CommandSpec(
+        name: "run", operands: "[--] <command> [<arg> ...]",
+        summary: "Run COMMAND in the foreground, recorded as a job.",
+        arguments: [("<command>", "The command to run, with its arguments as given.")],
+        options: [
+            OptionSpec(long: "name", short: "n", value: "<name>", help: "Name the job (default: the command's basename)."),
+            OptionSpec(long: "env", short: "e", value: "<k=v>", help: "Set an environment variable.", repeatable: true),
+            OptionSpec(long: "directory", short: "C", value: "<dir>", help: "Run the command in DIR."),
+            OptionSpec(long: "timeout", short: nil, value: "<duration>", help: "Terminate the command after DURATION."),
+        ],
+        example: ["jobctl run -n migrate -- ./migrate.sh"],
+        commandFollows: true),
+    CommandSpec(
+        name: "rm", operands: "<job> ...",
+        summary: "Forget ended jobs and delete their logs.",
+        arguments: [("<job>", "A job id or name.")],
+        options: [],
+        example: ["jobctl rm 3 4"]),
+    CommandSpec(
+        name: "prune", operands: "",
+        summary: "Forget every ended job (ids are never reused).",
+        arguments: [],
+        options: [OptionSpec(long: "older-than", short: nil, value: "<duration>", help: "Only jobs that ended more than DURATION ago.")],
+        example: ["jobctl prune --older-than 7d"]),
+]
+
+func helpText(_ c: CommandSpec) -> String {
+    func row(_ label: String, _ text: String) -> String {
+        let pad = label.count + 2 >= 26 ? "\n" + String(repeating: " ", count: 26) : String(repeating: " ", count: 26 - 2 - label.count)
+        return "  \(label)\(pad)\(text)\n"
+    }
+    var s = "USAGE: \(c.usage)\n\n\(c.summary)\n"
+    if !c.arguments.isEmpty {
+        s += "\nARGUMENTS:\n"
+        for (a, h) in c.arguments { s += row(a, h) }
+    }
+    s += "\nOPTIONS:\n"
+    for o in c.allOptions {
+        var label = o.short.map { "-\($0), " } ?? ""
+        label += "--\(o.long)"
+        if let v = o.value { label += " \(v)" }
+        s += row(label, o.help)
+    }
+    s += "\nEXAMPLE:\n" + c.example.map { "  \($0)\n" }.joined()
+    return s
+}
+
+let version = "0.1.0"
+
+let mainHelp = """
+USAGE: jobctl [--state-dir <dir>] <subcommand> [<options>] [<operands>]
+
+Job control for the shell, with Python multiprocessing's process model:
+jobs any shell can list, signal and wait on, kept in a state file.
+
+SUBCOMMANDS:
+\(commands.map { "  " + $0.name.padding(20) + $0.summary }.joined(separator: "\n"))
+  help <subcommand>   Show a subcommand's help.
+
+OPTIONS:
+  --state-dir <dir>       Keep state in DIR (default: $JOBCTL_STATE_DIR,
+                          else ${XDG_STATE_HOME:-~/.local/state}/jobctl).
+  --version               Show the version.
+  -h, --help              Show help information.
+
+See 'jobctl <subcommand> --help' and jobctl(1).
+
+"""
+
+extension String {
+    func padding(_ n: Int) -> String { count >= n ? self + " " : self + String(repeating: " ", count: n - count) }
+}

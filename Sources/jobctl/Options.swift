@@ -1,0 +1,136 @@
+import JobControl
+
+/// One option of a subcommand: drives parsing, `--help`, and the test that
+/// the man page and completions name every option.
+struct OptionSpec {
+    let long: String
+    let short: Character?
+    /// The value's placeholder (`<duration>`); nil for a flag.
+    let value: String?
+    let help: String
+    var repeatable = false
+}
+
+/// A subcommand: its options, operands and help.
+struct CommandSpec {
+    let name: String
+    let operands: String          // as in the usage line: `<job> ...`
+    let summary: String
+    let arguments: [(String, String)]
+    let options: [OptionSpec]
+    let example: [String]
+    /// spawn/run: options end at the first operand, which starts COMMAND.
+    var commandFollows = false
+    /// kill: `-9`, `-TERM`, `-SIGKILL` name a signal.
+    var signalShorthand = false
+
+    static let help = OptionSpec(long: "help", short: "h", value: nil, help: "Show help information.")
+    var allOptions: [OptionSpec] { options + [CommandSpec.help] }
+
+    var usage: String {
+        var parts = ["jobctl", name]
+        for o in options {
+            let v = o.value.map { " \($0)" } ?? ""
+            let flag = o.short.map { "-\($0)" } ?? "--\(o.long)"
+            parts.append("[\(flag)\(v)]\(o.repeatable ? " ..." : "")")
+        }
+        if !operands.isEmpty { parts.append(operands) }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// What the parser found.
+struct ParsedOptions {
+    var values: [String: [String]] = [:]
+    var flags: Set<String> = []
+    var operands: [String] = []
+    /// kill's `-SIG` shorthand.
+    var signalShorthand: String?
+
+    func has(_ long: String) -> Bool { flags.contains(long) || values[long] != nil }
+    func value(_ long: String) -> String? { values[long]?.last }
+}
+
+/// The Levenshtein distance, for "did you mean".
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var prev = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var cur = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        prev = cur
+    }
+    return a.isEmpty ? b.count : prev[b.count]
+}
+
+func parse(_ args: [String], _ spec: CommandSpec) throws(JobctlError) -> ParsedOptions {
+    var out = ParsedOptions()
+    var i = 0
+    func take(_ o: OptionSpec, _ inline: String?) throws(JobctlError) {
+        guard let _ = o.value else {
+            if inline != nil { throw .usage("option '--\(o.long)' takes no value") }
+            out.flags.insert(o.long)
+            return
+        }
+        let v: String
+        if let inl = inline {
+            v = inl
+        } else {
+            i += 1
+            guard i < args.count else { throw .usage("option '--\(o.long)' needs a value \(o.value!)") }
+            v = args[i]
+        }
+        // A repeated option: the last one wins, except those that collect (-e).
+        out.values[o.long, default: []].append(v)
+    }
+    while i < args.count {
+        let a = args[i]
+        if a == "--" {
+            out.operands.append(contentsOf: args[(i + 1)...])
+            break
+        }
+        if a.hasPrefix("--") {
+            let body = a.dropFirst(2)
+            let name = String(body.prefix { $0 != "=" })
+            let inline = body.contains("=") ? String(body.drop { $0 != "=" }.dropFirst()) : nil
+            guard let o = spec.allOptions.first(where: { $0.long == name }) else {
+                let near = spec.allOptions.map(\.long).min { editDistance($0, name) < editDistance($1, name) }
+                if let n = near, editDistance(n, name) <= 3 {
+                    throw .usage("unknown option '--\(name)'; did you mean '--\(n)'?")
+                }
+                throw .usage("unknown option '--\(name)'")
+            }
+            try take(o, inline)
+        } else if a.hasPrefix("-") && a.count > 1 {
+            if spec.signalShorthand, out.signalShorthand == nil, let c = a.dropFirst().first,
+               c.isNumber || (c.isUppercase) || (c.isLetter && c != "s" && c != "h") {
+                out.signalShorthand = String(a.dropFirst())
+                i += 1
+                continue
+            }
+            // Bundled short flags; a value may be glued on (-n NAME, -nNAME).
+            var rest = Substring(a.dropFirst())
+            while let c = rest.first {
+                rest = rest.dropFirst()
+                guard let o = spec.allOptions.first(where: { $0.short == c }) else {
+                    throw .usage("unknown option '-\(c)'")
+                }
+                if o.value != nil {
+                    try take(o, rest.isEmpty ? nil : String(rest))
+                    break
+                }
+                try take(o, nil)
+            }
+        } else {
+            if spec.commandFollows {
+                out.operands.append(contentsOf: args[i...])
+                break
+            }
+            out.operands.append(a)
+        }
+        i += 1
+    }
+    return out
+}

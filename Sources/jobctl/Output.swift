@@ -1,0 +1,136 @@
+import Glibc
+import JobControl
+
+/// Makes bytes safe for one cell of a terminal table: control characters
+/// and invalid UTF-8 are shown escaped, never sent raw to the terminal.
+func printable(_ b: [UInt8]) -> String {
+    var out = ""
+    var valid = [UInt8]()
+    func flush() { out += String(decoding: valid, as: UTF8.self); valid.removeAll() }
+    var i = 0
+    while i < b.count {
+        let c = b[i]
+        if c < 0x20 || c == 0x7f {
+            flush()
+            switch c {
+            case 10: out += "\\n"
+            case 9: out += "\\t"
+            default: out += "\\x" + String(c, radix: 16).padLeft(2)
+            }
+            i += 1
+        } else if c < 0x80 {
+            valid.append(c); i += 1
+        } else {
+            let n = b.withUnsafeBufferPointer { JSONWriter.validUTF8Length($0, i) }
+            if n == 0 {
+                flush(); out += "\\x" + String(c, radix: 16).padLeft(2); i += 1
+            } else {
+                valid.append(contentsOf: b[i..<i + n]); i += n
+            }
+        }
+    }
+    flush()
+    return out
+}
+
+extension String {
+    func padLeft(_ n: Int, _ c: Character = "0") -> String { count >= n ? self : String(repeating: c, count: n - count) + self }
+}
+
+/// `3.2s`, `4m05s`, `2h01m`, `3d04h`.
+func humanElapsed(_ micros: Int64) -> String {
+    let us = max(0, micros)
+    let s = us / 1_000_000
+    if s < 60 { return "\(s).\(us / 100_000 % 10)s" }
+    if s < 3600 { return "\(s / 60)m\(String(s % 60).padLeft(2))s" }
+    if s < 86400 { return "\(s / 3600)h\(String(s / 60 % 60).padLeft(2))m" }
+    return "\(s / 86400)d\(String(s / 3600 % 24).padLeft(2))h"
+}
+
+func commandLine(_ argv: [[UInt8]]) -> String {
+    argv.map { a -> String in
+        let p = printable(a)
+        let plain = !a.isEmpty && a.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c >= 0x80
+                || "-_./=:,+@%".utf8.contains(c)
+        }
+        return plain ? p : "'" + p.replacingQuotes() + "'"
+    }.joined(separator: " ")
+}
+
+extension String {
+    func replacingQuotes() -> String {
+        var o = ""
+        for ch in self { o += ch == "'" ? "'\\''" : String(ch) }
+        return o
+    }
+}
+
+/// The `ps` table, columns sized to their widest cell; COMMAND is cut to
+/// the terminal's width when stdout is one, never when piped.
+func renderTable(_ rows: [(Job, JobState)], now: Int64) -> String {
+    var cells: [[String]] = [["ID", "NAME", "PID", "STATE", "EXIT", "DAEMON", "ELAPSED", "COMMAND"]]
+    for (j, st) in rows {
+        let elapsed = (j.ended ?? now) - j.started
+        cells.append([
+            String(j.id), printable(j.name), j.pid.map(String.init) ?? "-", st.rawValue,
+            j.exit.map { String($0.code) } ?? "-", j.daemon ? "yes" : "no",
+            j.pid == nil ? "-" : humanElapsed(elapsed), commandLine(j.command),
+        ])
+    }
+    var widths = [Int](repeating: 0, count: 8)
+    for r in cells { for (k, c) in r.enumerated() { widths[k] = max(widths[k], c.count) } }
+    var ws = winsize()
+    let columns = isatty(1) != 0 && ioctl(1, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 ? Int(ws.ws_col) : Int.max
+    var out = ""
+    for r in cells {
+        var line = ""
+        for k in 0..<7 {
+            let c = r[k]
+            // Numbers right-aligned, words left-aligned.
+            let right = k == 0 || k == 2 || k == 4
+            line += (right ? c.padLeft(widths[k], " ") : c + String(repeating: " ", count: widths[k] - c.count)) + "  "
+        }
+        line += r[7]
+        if line.count > columns { line = String(line.prefix(max(columns - 1, 0))) + "…" }
+        out += line + "\n"
+    }
+    return out
+}
+
+func jsonLine(_ j: Job, _ st: JobState) -> [UInt8] {
+    var w = JSONWriter(capacity: 256)
+    w.beginObject()
+    w.field("id", j.id)
+    w.field("name", j.name)
+    if let p = j.pid { w.field("pid", p) } else { w.null("pid") }
+    if let g = j.pgid { w.field("pgid", g) } else { w.null("pgid") }
+    w.field("state", st.rawValue)
+    if let e = j.exit { w.field("exitcode", e.code) } else { w.null("exitcode") }
+    w.field("daemon", j.daemon)
+    w.field("owner", j.owner)
+    w.field("monitor", j.monitor)
+    w.field("command", j.command)
+    w.field("cwd", j.cwd)
+    w.field("log", j.log)
+    w.field("started", Timestamp.format(micros: j.started))
+    if let t = j.ended { w.field("ended", Timestamp.format(micros: t)) } else { w.null("ended") }
+    w.endObject()
+    w.bytes.append(10)
+    return w.bytes
+}
+
+/// Buffered stdout: one write(2) per 64 KiB, not per line.
+struct Stdout {
+    var buf: [UInt8] = []
+    mutating func write(_ b: [UInt8]) throws(JobctlError) {
+        buf += b
+        if buf.count >= 65536 { try flush() }
+    }
+    mutating func write(_ s: String) throws(JobctlError) { try write(Array(s.utf8)) }
+    mutating func flush() throws(JobctlError) {
+        defer { buf.removeAll(keepingCapacity: true) }
+        do throws(Errno) { try writeAll(fd: 1, buf) }
+        catch { throw .system("cannot write to standard output", error) }
+    }
+}

@@ -1,0 +1,200 @@
+import Glibc
+import JobControl
+
+func openStore(_ dir: String?) throws(JobctlError) -> StateStore {
+    try StateStore(path: StateStore.resolvePath(option: dir))
+}
+
+func duration(_ opts: ParsedOptions, _ name: String) throws(JobctlError) -> JobDuration? {
+    guard let v = opts.value(name) else { return nil }
+    return try JobDuration(parsing: v)
+}
+
+func requireOperands(_ opts: ParsedOptions, _ what: String) throws(JobctlError) {
+    if opts.operands.isEmpty { throw .usage("missing operand: \(what)") }
+}
+
+func refuseOperands(_ opts: ParsedOptions) throws(JobctlError) {
+    if let o = opts.operands.first { throw .usage("unexpected operand '\(o)'") }
+}
+
+/// Reads the common start of spawn and run.
+func spawnRequest(_ opts: ParsedOptions) throws(JobctlError) -> SpawnRequest {
+    guard !opts.operands.isEmpty else { throw .usage("missing operand: the command to run") }
+    guard !opts.operands[0].isEmpty else { throw .usage("the command is an empty string") }
+    var r = SpawnRequest(command: opts.operands.map { Array($0.utf8) })
+    if let n = opts.value("name") {
+        guard !n.isEmpty else { throw .usage("a job name cannot be empty") }
+        // An all-digit operand is always an id, so such a name could never be used.
+        guard !n.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+            throw .usage("a job name cannot be all digits ('\(n)' would be read as a job id)")
+        }
+        r.name = Array(n.utf8)
+    }
+    r.daemon = opts.has("daemon")
+    if let o = opts.value("owner") {
+        guard let p = Int32(o), p > 0 else { throw .usage("invalid owner '\(o)' (expected a process id)") }
+        r.owner = p
+    }
+    for kv in opts.values["env"] ?? [] {
+        guard let eq = kv.firstIndex(of: "="), eq != kv.startIndex else {
+            throw .usage("invalid environment entry '\(kv)' (expected K=V)")
+        }
+        r.environment.append(Array(kv.utf8))
+    }
+    r.directory = opts.value("directory")
+    if r.directory == "" { throw .usage("-C needs a directory") }
+    r.stdoutPath = opts.value("stdout")
+    r.stderrPath = opts.value("stderr")
+    r.timeout = try duration(opts, "timeout")
+    return r
+}
+
+func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(JobctlError) -> Int32 {
+    switch name {
+    case "spawn":
+        let req = try spawnRequest(opts)
+        let store = try openStore(stateDir)
+        let id = try Spawner(store: store).spawn(req)
+        writeString(1, "\(id)\n")
+        return 0
+
+    case "run":
+        let req = try spawnRequest(opts)
+        let store = try openStore(stateDir)
+        return try Spawner(store: store).run(req)
+
+    case "ps":
+        let filters = ["running", "finished", "failed"].filter { opts.has($0) }
+        if filters.count > 1 { throw .usage("--\(filters[0]) and --\(filters[1]) exclude each other") }
+        if opts.has("json") && opts.has("quiet") { throw .usage("--json and --quiet exclude each other") }
+        let store = try openStore(stateDir)
+        var jobs: [Job]
+        if opts.operands.isEmpty {
+            let (all, skipped) = store.loadAll()
+            jobs = all
+            if skipped.invalid > 0 {
+                writeStderr("jobctl: warning: skipped \(skipped.invalid) unreadable line(s) in \(store.path)/\(StateStore.jobsFile)\n")
+            }
+            if skipped.newer > 0 {
+                writeStderr("jobctl: warning: skipped \(skipped.newer) line(s) written by a newer jobctl in \(store.path)/\(StateStore.jobsFile)\n")
+            }
+        } else {
+            jobs = []
+            for o in opts.operands { jobs.append(try store.resolve(o)) }
+        }
+        var rows: [(Job, JobState)] = []
+        rows.reserveCapacity(jobs.count)
+        for j in jobs {
+            let st = StateStore.liveState(j)
+            let keep: Bool
+            switch filters.first {
+            case "running": keep = !st.hasEnded
+            case "finished": keep = st.hasEnded
+            case "failed": keep = st.hasEnded && (j.exit?.code ?? 1) != 0
+            default: keep = true
+            }
+            if keep { rows.append((j, st)) }
+        }
+        var out = Stdout()
+        if opts.has("quiet") {
+            for (j, _) in rows { try out.write("\(j.id)\n") }
+        } else if opts.has("json") {
+            for (j, st) in rows { try out.write(jsonLine(j, st)) }
+        } else {
+            try out.write(renderTable(rows, now: wallClockMicros()))
+        }
+        try out.flush()
+        return 0
+
+    case "kill":
+        try requireOperands(opts, "a job to signal")
+        if opts.signalShorthand != nil && opts.has("signal") { throw .usage("give the signal once: -s SIG or -SIG") }
+        let sig = try Signal(parsing: opts.signalShorthand ?? opts.value("signal") ?? "TERM")
+        let grace = try duration(opts, "grace")
+        let explicit = opts.signalShorthand != nil || opts.has("signal")
+        // TERM by default is followed by KILL after the grace; an explicit
+        // signal only when --grace is also given.
+        let followUp: Int64? = grace?.nanoseconds ?? (explicit ? nil : defaultGrace)
+        let store = try openStore(stateDir)
+        var jobs: [Job] = []
+        for o in opts.operands { jobs.append(try store.resolve(o)) }
+        let control = JobControl(store: store)
+        if sig.rawValue == 0 {
+            return jobs.allSatisfy { control.isAlive($0) } ? 0 : 1
+        }
+        for j in jobs {
+            try control.signal(j, KillRequest(signal: sig.rawValue, grace: sig.rawValue == SIGKILL ? nil : followUp))
+        }
+        if opts.has("wait") { _ = try control.wait(for: jobs, any: false, timeout: nil) }
+        return 0
+
+    case "wait":
+        let timeout = try duration(opts, "timeout")
+        let store = try openStore(stateDir)
+        let control = JobControl(store: store)
+        var jobs: [Job] = []
+        let ownJobs = opts.operands.isEmpty
+        if ownJobs {
+            if opts.has("any") { throw .usage("--any needs jobs to wait for") }
+            // The caller's own non-daemon jobs, as Python joins its children.
+            let me = getppid()
+            let myStart = ProcStat.read(me)?.startTime ?? 0
+            jobs = store.loadAll().jobs.filter { $0.owner == me && $0.ownerStart == myStart && !$0.daemon }
+        } else {
+            for o in opts.operands { jobs.append(try store.resolve(o)) }
+        }
+        if jobs.isEmpty { return 0 }
+        let ended = try control.wait(for: jobs, any: opts.has("any"), timeout: timeout?.nanoseconds)
+        if opts.has("any") {
+            let first = ended[0]
+            writeString(1, "\(first.job.id)\n")
+            return first.shellStatus
+        }
+        if ownJobs {
+            let byID = Dictionary(ended.map { ($0.job.id, $0) }, uniquingKeysWith: { a, _ in a })
+            for j in jobs.sorted(by: { $0.id < $1.id }) {
+                if let e = byID[j.id], e.shellStatus != 0 { return e.shellStatus }
+            }
+            return 0
+        }
+        let last = jobs.last!.id
+        return ended.first { $0.job.id == last }?.shellStatus ?? 1
+
+    case "logs":
+        guard opts.operands.count == 1 else {
+            throw .usage(opts.operands.isEmpty ? "missing operand: a job" : "logs takes one job")
+        }
+        let store = try openStore(stateDir)
+        let j = try store.resolve(opts.operands[0])
+        if j.log.isEmpty { throw .failure("job \(j.id) ran in the foreground (jobctl run): it has no log") }
+        try copyLog(store: store, job: j, follow: opts.has("follow"), to: 1)
+        return 0
+
+    case "rm":
+        try requireOperands(opts, "a job to remove")
+        let store = try openStore(stateDir)
+        var jobs: [Job] = []
+        for o in opts.operands {
+            let j = try store.resolve(o)
+            if !StateStore.liveState(j).hasEnded { throw .failure("job \(j.id) is still running; kill it first") }
+            jobs.append(j)
+        }
+        try store.remove(jobs)
+        return 0
+
+    case "prune":
+        try refuseOperands(opts)
+        let age = try duration(opts, "older-than")?.nanoseconds ?? 0
+        let store = try openStore(stateDir)
+        let cutoff = wallClockMicros() - age / 1000
+        let old = store.loadAll().jobs.filter { j in
+            StateStore.liveState(j).hasEnded && (j.ended ?? j.started) <= cutoff
+        }
+        try store.remove(old)
+        return 0
+
+    default:
+        throw .usage("unknown subcommand '\(name)'")
+    }
+}
