@@ -121,7 +121,7 @@ public final class StateStore {
     /// writer to run into. `sync` makes it durable before returning.
     public func append(_ line: [UInt8], sync: Bool = false) throws(JobctlError) {
         try withLock { (_) throws(JobctlError) in
-            let f = try openAt(dirFD, StateStore.jobsFile, O_WRONLY | O_APPEND | O_CREAT, or: "cannot open \(path)/\(StateStore.jobsFile)")
+            let f = try openAt(dirFD, StateStore.jobsFile, O_RDWR | O_APPEND | O_CREAT, or: "cannot open \(path)/\(StateStore.jobsFile)")
             let size = (try? f.size()) ?? 0
             var data = line
             // A crash mid-write (before this version) can leave a last line
@@ -278,13 +278,13 @@ public final class StateStore {
     }
 
     /// Resolves a JOB operand: all digits is an id, anything else a name.
-    public func resolve(_ operand: String) throws(JobctlError) -> Job {
-        if !operand.isEmpty && operand.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
-            if let id = Int(operand), let j = job(id: id) { return j }
-            throw .noSuchJob(operand)
+    public func resolve(_ operand: [UInt8]) throws(JobctlError) -> Job {
+        if !operand.isEmpty && operand.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+            if operand.count <= 18, let id = Int(display(operand)), let j = job(id: id) { return j }
+        } else if let j = job(named: operand) {
+            return j
         }
-        if let j = job(named: Array(operand.utf8)) { return j }
-        throw .noSuchJob(operand)
+        throw .noSuchJob(display(operand))
     }
 
     func highestIDInLog() -> Int {

@@ -40,15 +40,20 @@ struct CommandSpec {
 }
 
 /// What the parser found.
+/// Values and operands are kept as the bytes of argv: Swift's String would
+/// repair invalid UTF-8, and a command's arguments must reach it exactly.
 struct ParsedOptions {
-    var values: [String: [String]] = [:]
+    var values: [String: [[UInt8]]] = [:]
     var flags: Set<String> = []
-    var operands: [String] = []
+    var operands: [[UInt8]] = []
     /// kill's `-SIG` shorthand.
     var signalShorthand: String?
 
     func has(_ long: String) -> Bool { flags.contains(long) || values[long] != nil }
-    func value(_ long: String) -> String? { values[long]?.last }
+    func raw(_ long: String) -> [UInt8]? { values[long]?.last }
+    func value(_ long: String) -> String? { raw(long).map { String(decoding: $0, as: UTF8.self) } }
+    func all(_ long: String) -> [[UInt8]] { values[long] ?? [] }
+    var operandStrings: [String] { operands.map { String(decoding: $0, as: UTF8.self) } }
 }
 
 /// The Levenshtein distance, for "did you mean".
@@ -65,22 +70,23 @@ func editDistance(_ a: String, _ b: String) -> Int {
     return a.isEmpty ? b.count : prev[b.count]
 }
 
-func parse(_ args: [String], _ spec: CommandSpec) throws(JobctlError) -> ParsedOptions {
+func parse(_ rawArgs: [[UInt8]], _ spec: CommandSpec) throws(JobctlError) -> ParsedOptions {
+    let args = rawArgs.map { String(decoding: $0, as: UTF8.self) }
     var out = ParsedOptions()
     var i = 0
-    func take(_ o: OptionSpec, _ inline: String?) throws(JobctlError) {
+    func take(_ o: OptionSpec, _ inline: [UInt8]?) throws(JobctlError) {
         guard let _ = o.value else {
             if inline != nil { throw .usage("option '--\(o.long)' takes no value") }
             out.flags.insert(o.long)
             return
         }
-        let v: String
+        let v: [UInt8]
         if let inl = inline {
             v = inl
         } else {
             i += 1
             guard i < args.count else { throw .usage("option '--\(o.long)' needs a value \(o.value!)") }
-            v = args[i]
+            v = rawArgs[i]
         }
         // A repeated option: the last one wins, except those that collect (-e).
         out.values[o.long, default: []].append(v)
@@ -88,13 +94,14 @@ func parse(_ args: [String], _ spec: CommandSpec) throws(JobctlError) -> ParsedO
     while i < args.count {
         let a = args[i]
         if a == "--" {
-            out.operands.append(contentsOf: args[(i + 1)...])
+            out.operands.append(contentsOf: rawArgs[(i + 1)...])
             break
         }
         if a.hasPrefix("--") {
             let body = a.dropFirst(2)
             let name = String(body.prefix { $0 != "=" })
-            let inline = body.contains("=") ? String(body.drop { $0 != "=" }.dropFirst()) : nil
+            let raw = rawArgs[i]
+            let inline = raw.firstIndex(of: UInt8(ascii: "=")).map { Array(raw[($0 + 1)...]) }
             guard let o = spec.allOptions.first(where: { $0.long == name }) else {
                 let near = spec.allOptions.map(\.long).min { editDistance($0, name) < editDistance($1, name) }
                 if let n = near, editDistance(n, name) <= 3 {
@@ -111,24 +118,24 @@ func parse(_ args: [String], _ spec: CommandSpec) throws(JobctlError) -> ParsedO
                 continue
             }
             // Bundled short flags; a value may be glued on (-n NAME, -nNAME).
-            var rest = Substring(a.dropFirst())
+            var rest = rawArgs[i].dropFirst()
             while let c = rest.first {
                 rest = rest.dropFirst()
-                guard let o = spec.allOptions.first(where: { $0.short == c }) else {
-                    throw .usage("unknown option '-\(c)'")
+                guard c < 0x80, let o = spec.allOptions.first(where: { $0.short == Character(Unicode.Scalar(c)) }) else {
+                    throw .usage("unknown option '-\(Character(Unicode.Scalar(c)))'")
                 }
                 if o.value != nil {
-                    try take(o, rest.isEmpty ? nil : String(rest))
+                    try take(o, rest.isEmpty ? nil : Array(rest))
                     break
                 }
                 try take(o, nil)
             }
         } else {
             if spec.commandFollows {
-                out.operands.append(contentsOf: args[i...])
+                out.operands.append(contentsOf: rawArgs[i...])
                 break
             }
-            out.operands.append(a)
+            out.operands.append(rawArgs[i])
         }
         i += 1
     }

@@ -15,32 +15,32 @@ func requireOperands(_ opts: ParsedOptions, _ what: String) throws(JobctlError) 
 }
 
 func refuseOperands(_ opts: ParsedOptions) throws(JobctlError) {
-    if let o = opts.operands.first { throw .usage("unexpected operand '\(o)'") }
+    if let o = opts.operandStrings.first { throw .usage("unexpected operand '\(o)'") }
 }
 
 /// Reads the common start of spawn and run.
 func spawnRequest(_ opts: ParsedOptions) throws(JobctlError) -> SpawnRequest {
     guard !opts.operands.isEmpty else { throw .usage("missing operand: the command to run") }
     guard !opts.operands[0].isEmpty else { throw .usage("the command is an empty string") }
-    var r = SpawnRequest(command: opts.operands.map { Array($0.utf8) })
-    if let n = opts.value("name") {
+    var r = SpawnRequest(command: opts.operands)
+    if let n = opts.raw("name") {
         guard !n.isEmpty else { throw .usage("a job name cannot be empty") }
         // An all-digit operand is always an id, so such a name could never be used.
-        guard !n.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
-            throw .usage("a job name cannot be all digits ('\(n)' would be read as a job id)")
+        guard !n.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+            throw .usage("a job name cannot be all digits ('\(opts.value("name")!)' would be read as a job id)")
         }
-        r.name = Array(n.utf8)
+        r.name = n
     }
     r.daemon = opts.has("daemon")
     if let o = opts.value("owner") {
         guard let p = Int32(o), p > 0 else { throw .usage("invalid owner '\(o)' (expected a process id)") }
         r.owner = p
     }
-    for kv in opts.values["env"] ?? [] {
-        guard let eq = kv.firstIndex(of: "="), eq != kv.startIndex else {
-            throw .usage("invalid environment entry '\(kv)' (expected K=V)")
+    for kv in opts.all("env") {
+        guard let eq = kv.firstIndex(of: UInt8(ascii: "=")), eq != 0 else {
+            throw .usage("invalid environment entry '\(String(decoding: kv, as: UTF8.self))' (expected K=V)")
         }
-        r.environment.append(Array(kv.utf8))
+        r.environment.append(kv)
     }
     r.directory = opts.value("directory")
     if r.directory == "" { throw .usage("-C needs a directory") }

@@ -12,11 +12,17 @@ for fd: CInt in 0...2 where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
 
 var subcommand: String?
 do throws(JobctlError) {
-    var args = Array(CommandLine.arguments.dropFirst())
+    // argv as bytes: CommandLine.arguments would repair invalid UTF-8.
+    var rawArgs: [[UInt8]] = (1..<Int(CommandLine.argc)).map { k in
+        let p = CommandLine.unsafeArgv[k]!
+        return Array(UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: strlen(p)))
+    }
+    var args = rawArgs.map { String(decoding: $0, as: UTF8.self) }
     var stateDir: String?
     // Global options, before the subcommand.
     while let a = args.first, a.hasPrefix("-") {
         args.removeFirst()
+        rawArgs.removeFirst()
         switch a {
         case "-h", "--help":
             writeString(1, mainHelp)
@@ -27,6 +33,7 @@ do throws(JobctlError) {
         case "--state-dir":
             guard !args.isEmpty else { throw JobctlError.usage("option '--state-dir' needs a value <dir>") }
             stateDir = args.removeFirst()
+            rawArgs.removeFirst()
         case _ where a.hasPrefix("--state-dir="):
             stateDir = String(a.dropFirst("--state-dir=".count))
         default:
@@ -35,6 +42,7 @@ do throws(JobctlError) {
     }
     guard let name = args.first else { throw JobctlError.usage("missing subcommand") }
     args.removeFirst()
+    rawArgs.removeFirst()
     if name == "help" {
         if let sub = args.first {
             guard let c = commands.first(where: { $0.name == sub }) else { throw JobctlError.usage("unknown subcommand '\(sub)'") }
@@ -52,14 +60,15 @@ do throws(JobctlError) {
         throw JobctlError.usage("unknown subcommand '\(name)'")
     }
     subcommand = name
-    let opts = try parse(args, spec)
+    let opts = try parse(rawArgs, spec)
     if opts.flags.contains("help") {
         writeString(1, helpText(spec))
         exit(0)
     }
     exit(try run(spec.name, opts, stateDir: stateDir))
 } catch {
-    writeStderr("jobctl: \(error.message)\n")
+    // A timeout is told by exit 124 alone, as timeout(1) does.
+    if error != .timedOut { writeStderr("jobctl: \(error.message)\n") }
     if case .usage = error {
         writeStderr(subcommand.map { "Try 'jobctl \($0) --help' for more information.\n" }
             ?? "Try 'jobctl --help' for more information.\n")

@@ -1,0 +1,79 @@
+# The state directory: permissions, ids, rm/prune, torn lines, JSON.
+. "$(dirname "$0")/lib.sh"
+
+j ps >/dev/null
+same "the state directory is created with mode 0700" "$(stat -c %a "$JOBCTL_STATE_DIR")" 700
+id=$(j spawn -- true); j wait "$id"
+same "logs are created 0600" "$(stat -c %a "$JOBCTL_STATE_DIR/logs/$id.log")" 600
+
+chmod 0770 "$JOBCTL_STATE_DIR"
+err=$(j ps 2>&1); st=$?
+same "a state directory writable by the group is refused (exit 1)" "$st" 1
+case $err in "jobctl: state directory"*"writable by group"*) ok "... with a clear message" ;; *) not_ok "... with a clear message" "$err" ;; esac
+chmod 0700 "$JOBCTL_STATE_DIR"
+if [ "$(id -u)" = 0 ]; then
+    mkdir "$T/foreign"; chown nobody "$T/foreign" 2>/dev/null || chown 65534 "$T/foreign"
+    status 1 "a state directory owned by another user is refused" j --state-dir "$T/foreign" ps
+else
+    skip "foreign-owned state directory" "needs root to chown"
+fi
+touch "$T/afile"
+status 1 "a state directory that is a file is refused" j --state-dir "$T/afile" ps
+ln -s "$T/nowhere" "$T/dangling"
+status 1 "a dangling symlink as state directory is refused" j --state-dir "$T/dangling" ps
+same "JOBCTL_STATE_DIR is honoured" "$(JOBCTL_STATE_DIR=$T/other j spawn -- true)" 1
+same "--state-dir wins over JOBCTL_STATE_DIR" "$(j --state-dir "$T/third" spawn -- true)" 1
+(unset JOBCTL_STATE_DIR; HOME=$T/home XDG_STATE_HOME= "$JOBCTL" spawn -- true >/dev/null)
+check "the default is ~/.local/state/jobctl" test -f "$T/home/.local/state/jobctl/jobs.jsonl"
+(unset JOBCTL_STATE_DIR; XDG_STATE_HOME=$T/xdg "$JOBCTL" spawn -- true >/dev/null)
+check "... or \$XDG_STATE_HOME/jobctl" test -f "$T/xdg/jobctl/jobs.jsonl"
+
+# rm and prune; ids never reused.
+a=$(j spawn -- true); b=$(j spawn -- sleep 100)
+j wait "$a"
+status 1 "rm refuses a running job" j rm "$b"
+status 0 "rm forgets an ended job" j rm "$a"
+status 1 "... which is then gone" j ps "$a"
+check "... and so is its log" test ! -e "$JOBCTL_STATE_DIR/logs/$a.log"
+j kill --wait "$b"
+last=$(j ps -q | tail -n 1)
+j prune
+same "prune forgets every ended job" "$(j ps -q)" ""
+id=$(j spawn -- true)
+check "ids are not reused after prune" [ "$id" -gt "$last" ]
+j wait "$id"
+j prune --older-than 1h
+same "prune --older-than keeps recent jobs" "$(j ps -q)" "$id"
+status 1 "an id from a pruned range is no job" j wait "$last"
+
+# A torn last line (a crash mid-write) and garbage are skipped, not fatal.
+id=$(j spawn -- true); j wait "$id"
+printf 'garbage line\n{"v":1,"event":"start","id":' >> "$JOBCTL_STATE_DIR/jobs.jsonl"
+out=$(j ps -q 2>"$T/err"); st=$?
+same "ps reads past garbage and a torn last line" "$st:$(echo "$out" | tail -n 1)" "0:$id"
+check "... saying on stderr what it skipped" grep -q "skipped 1 unreadable line" "$T/err"
+id2=$(j spawn -- sh -c 'exit 3'); j wait "$id2"
+same "a spawn after a torn line is recorded whole" "$(field "$id2" exitcode)" 3
+printf '{"v":99,"event":"start","id":5000}\n' >> "$JOBCTL_STATE_DIR/jobs.jsonl"
+j ps >/dev/null 2>"$T/err"
+check "lines from a newer format are skipped and reported" grep -q "newer jobctl" "$T/err"
+
+# Any bytes in names and arguments come out as valid JSON, and back.
+id=$(j spawn -n "$(printf 'n\001\tame')" -- printf '%s' "$(printf 'bad\377\376byte "q" \\ end')")
+j wait "$id"
+py=$(j ps --json "$id" | python3 -c '
+import json,sys,os
+o=json.loads(sys.stdin.read())
+print(repr(os.fsencode(o["command"][2])), repr(o["name"]))')
+same "invalid UTF-8 and control bytes round-trip in ps --json" "$py" "b'bad\\xff\\xfebyte \"q\" \\\\ end' 'n\\x01\\tame'"
+check "every ps --json line is valid JSON" sh -c "'$JOBCTL' ps --json | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]'"
+check "the state file is valid JSON Lines but for the planted garbage" sh -c "grep -v -e garbage -e '\"id\":\$' '$JOBCTL_STATE_DIR/jobs.jsonl' | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin if l.strip()]'"
+
+# A symlink planted in the state directory is not followed.
+rm -f "$JOBCTL_STATE_DIR/logs/999.log"
+echo secret > "$T/target"
+next=$(( $(cat "$JOBCTL_STATE_DIR/lock") + 1 ))
+ln -s "$T/target" "$JOBCTL_STATE_DIR/logs/$next.log"
+status 1 "a log path planted as a symlink is refused" j spawn -- echo overwritten
+same "... and its target is untouched" "$(cat "$T/target")" secret
+finish

@@ -1,0 +1,48 @@
+# wait: statuses, timeouts, other shells, --any, the caller's own jobs.
+. "$(dirname "$0")/lib.sh"
+
+id=$(j spawn -- sleep 100)
+status 124 "wait --timeout gives up with 124" j wait --timeout 0.2 "$id"
+status 0 "the job keeps running after a wait timeout" j kill -s 0 "$id"
+status 124 "wait --timeout 0 only looks" j wait --timeout 0 "$id"
+
+# Unrelated shells wait on the same job; both wake when it ends.
+sh -c "'$JOBCTL' wait $id; echo \$? > $T/w1" &
+w1=$!
+bash -c "'$JOBCTL' wait $id; echo \$? > $T/w2" &
+w2=$!
+j kill -s INT "$id"
+wait $w1 $w2
+same "a shell that did not spawn the job waits on it (SIGINT: 130)" "$(cat "$T/w1")" 130
+same "a second waiter sees the same status" "$(cat "$T/w2")" 130
+status 130 "an ended job answers at once, as often as asked" j wait "$id"
+
+a=$(j spawn -- sleep 100); b=$(j spawn -- sh -c 'exit 4')
+out=$(j wait --any "$a" "$b"); st=$?
+same "wait --any prints the first job to end" "$out" "$b"
+same "wait --any exits with its status" "$st" 4
+j kill "$a"
+
+a=$(j spawn -- sh -c 'exit 2'); b=$(j spawn -- true)
+j wait "$a" "$b"; st=$?
+same "wait on several exits with the last one's status" "$st" 0
+
+# The caller's own non-daemon jobs: those spawned by this very shell.
+cat > "$T/own.sh" <<EOS
+'$JOBCTL' spawn -- sh -c 'exit 0' >/dev/null
+'$JOBCTL' spawn -- sh -c 'exit 5' >/dev/null
+'$JOBCTL' spawn -- sh -c 'exit 6' >/dev/null
+'$JOBCTL' spawn -d -- sh -c 'exit 9' >/dev/null
+'$JOBCTL' wait
+EOS
+sh "$T/own.sh"; st=$?
+same "wait with no operand: the status of the lowest-id failing own job" "$st" 5
+cat > "$T/own2.sh" <<EOS
+'$JOBCTL' spawn -- true >/dev/null
+'$JOBCTL' spawn -- sleep 0.2 >/dev/null
+'$JOBCTL' wait && '$JOBCTL' ps --running -q | wc -l
+EOS
+same "wait with no operand joins every own job and exits 0" "$(sh "$T/own2.sh" | tr -d ' ')" 0
+
+status 1 "waiting for an unknown job exits 1" j wait 99999
+finish
