@@ -21,7 +21,8 @@ let package = Package(
                 .unsafeFlags(["-static-executable"], .when(configuration: .release))
             ]
         ),
-        .testTarget(name: "JobControlTests", dependencies: ["JobControl"]),
+        .testTarget(name: "JobControlTests", dependencies: ["JobControl", "jobctl"]),
+        .testTarget(name: "jobctlTests", dependencies: ["jobctl", "JobControl"]),
     ],
     swiftLanguageModes: [.v6]
 )

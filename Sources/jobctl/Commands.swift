@@ -82,12 +82,36 @@ let commands: [CommandSpec] = [
         example: ["jobctl prune --older-than 7d"]),
 ]
 
+/// Fills words into lines of at most `width` columns, continuation lines
+/// indented by `indent`.
+func wrap(_ words: [String], first: String, indent: Int, width: Int = 80) -> String {
+    var out = first
+    var line = first.count
+    for (k, w) in words.enumerated() {
+        if k > 0 && line + 1 + w.count > width {
+            out += "\n" + String(repeating: " ", count: indent)
+            line = indent
+        } else if k > 0 || !first.isEmpty && !first.hasSuffix(" ") {
+            out += " "
+            line += 1
+        }
+        out += w
+        line += w.count
+    }
+    return out
+}
+
 func helpText(_ c: CommandSpec) -> String {
     func row(_ label: String, _ text: String) -> String {
-        let pad = label.count + 2 >= 26 ? "\n" + String(repeating: " ", count: 26) : String(repeating: " ", count: 26 - 2 - label.count)
-        return "  \(label)\(pad)\(text)\n"
+        let head = "  " + label
+        let words = text.split(separator: " ").map(String.init)
+        if head.count + 2 > 26 {
+            return head + "\n" + wrap(words, first: String(repeating: " ", count: 26), indent: 26) + "\n"
+        }
+        return wrap(words, first: head + String(repeating: " ", count: 26 - head.count), indent: 26) + "\n"
     }
-    var s = "USAGE: \(c.usage)\n\n\(c.summary)\n"
+    let usageWords = c.usage.split(separator: " ").dropFirst(2).map(String.init)
+    var s = wrap(usageWords, first: "USAGE: jobctl \(c.name) ", indent: 14 + c.name.count) + "\n\n\(c.summary)\n"
     if !c.arguments.isEmpty {
         s += "\nARGUMENTS:\n"
         for (a, h) in c.arguments { s += row(a, h) }

@@ -1,6 +1,8 @@
 # Shared by every shell test: POSIX sh, so each file runs under bash and dash.
 # TAP output: "ok N - what" / "not ok N - what", then "1..N".
 : "${JOBCTL:?set JOBCTL to the jobctl binary}"
+# Completion scripts call `jobctl` by name.
+PATH=$(dirname "$JOBCTL"):$PATH; export PATH
 T=$(mktemp -d "${TMPDIR:-/tmp}/jobctl-test.XXXXXX")
 export JOBCTL_STATE_DIR="$T/state"
 n=0

@@ -1,0 +1,77 @@
+# bash completion for jobctl                                  -*- shell-script -*-
+# Subcommands, each one's options, signal names for -s, and live job ids and
+# names from the state (running jobs only for kill).
+
+_jobctl_jobs() {
+    # $1: extra ps flags. Ids, then names (the table's second column).
+    local sd=()
+    [[ -n $_jobctl_state ]] && sd=(--state-dir "$_jobctl_state")
+    jobctl "${sd[@]}" ps -q $1 2>/dev/null
+    jobctl "${sd[@]}" ps $1 2>/dev/null | awk 'NR > 1 { print $2 }' | sort -u
+}
+
+_jobctl() {
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+    local subs="spawn ps kill wait logs run rm prune help"
+    local i sub="" subidx=0
+    _jobctl_state=""
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case ${COMP_WORDS[i]} in
+            --state-dir) _jobctl_state=${COMP_WORDS[i+1]}; ((i++)) ;;
+            --state-dir=*) _jobctl_state=${COMP_WORDS[i]#*=} ;;
+            -*) ;;
+            *) sub=${COMP_WORDS[i]}; subidx=$i; break ;;
+        esac
+    done
+    if [[ -z $sub ]]; then
+        case $prev in --state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;; esac
+        COMPREPLY=($(compgen -W "$subs --state-dir --help --version" -- "$cur"))
+        return
+    fi
+    case $prev in
+        -s|--signal)
+            COMPREPLY=($(compgen -W "HUP INT QUIT KILL USR1 USR2 PIPE ALRM TERM CONT STOP TSTP WINCH 0 9 15" -- "${cur^^}"))
+            return ;;
+        -C|--directory) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --stdout|--stderr) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --owner) COMPREPLY=($(compgen -W "$$ $PPID" -- "$cur")); return ;;
+        -n|--name|-e|--env|-t|--timeout|--grace|--older-than) return ;;
+    esac
+    local opts=""
+    case $sub in
+        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --help" ;;
+        run) opts="-n --name -e --env -C --directory --timeout --help" ;;
+        ps) opts="--json -q --quiet --running --finished --failed --help" ;;
+        kill) opts="-s --signal --grace --wait --help" ;;
+        wait) opts="-t --timeout --any --help" ;;
+        logs) opts="-f --follow --help" ;;
+        rm) opts="--help" ;;
+        prune) opts="--older-than --help" ;;
+        help) COMPREPLY=($(compgen -W "$subs" -- "$cur")); return ;;
+    esac
+    case $sub in
+        spawn|run)
+            # After the first operand, complete the command and its files.
+            for ((i = subidx + 1; i < COMP_CWORD; i++)); do
+                case ${COMP_WORDS[i]} in
+                    --) ;;
+                    -n|--name|-e|--env|-C|--directory|--stdout|--stderr|--timeout|--owner) ((i++)); continue ;;
+                    -*) continue ;;
+                esac
+                COMPREPLY=($(compgen -f -- "$cur")); return
+            done
+            if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
+            else COMPREPLY=($(compgen -c -- "$cur")); fi
+            return ;;
+    esac
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        return
+    fi
+    case $sub in
+        kill) COMPREPLY=($(compgen -W "$(_jobctl_jobs --running)" -- "$cur")) ;;
+        rm) COMPREPLY=($(compgen -W "$(_jobctl_jobs --finished)" -- "$cur")) ;;
+        ps|wait|logs) COMPREPLY=($(compgen -W "$(_jobctl_jobs)" -- "$cur")) ;;
+    esac
+}
+complete -F _jobctl jobctl

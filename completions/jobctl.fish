@@ -1,0 +1,59 @@
+# fish completion for jobctl: subcommands, options, signals, live jobs.
+
+function __jobctl_jobs
+    set -l sd
+    set -l tokens (commandline -opc)
+    set -l i (contains -i -- --state-dir $tokens)
+    and set sd --state-dir $tokens[(math $i + 1)]
+    jobctl $sd ps -q $argv 2>/dev/null
+    jobctl $sd ps $argv 2>/dev/null | awk 'NR > 1 { print $2 }' | sort -u
+end
+
+set -l subs spawn ps kill wait logs run rm prune help
+complete -c jobctl -f
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l state-dir -r -a '(__fish_complete_directories)' -d 'Keep state in DIR'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -s h -l help -d 'Show help'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l version -d 'Show the version'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a spawn -d 'Start COMMAND as a background job'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a ps -d 'List jobs'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a kill -d 'Signal jobs (TERM, then KILL)'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a wait -d 'Wait for jobs to end'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a logs -d "Print a job's output"
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a run -d 'Run COMMAND in the foreground as a job'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a rm -d 'Forget ended jobs'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a prune -d 'Forget every ended job'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a help -d "Show a subcommand's help"
+
+# spawn and run
+complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -s n -l name -x -d 'Name the job'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -s d -l daemon -d 'End the job when its owner ends'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l owner -x -a '(__fish_complete_pids)' -d 'Owning process'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -s e -l env -x -d 'Set an environment variable'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -s C -l directory -x -a '(__fish_complete_directories)' -d 'Run in DIR'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l stdout -r -F -d 'Append output to FILE'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l stderr -r -F -d 'Append errors to FILE'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -l timeout -x -d 'Terminate after DURATION'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -a '(__fish_complete_command)'
+
+# ps
+complete -c jobctl -n '__fish_seen_subcommand_from ps' -l json -d 'One JSON object per line'
+complete -c jobctl -n '__fish_seen_subcommand_from ps' -s q -l quiet -d 'Ids only'
+complete -c jobctl -n '__fish_seen_subcommand_from ps' -l running -d 'Jobs that have not ended'
+complete -c jobctl -n '__fish_seen_subcommand_from ps' -l finished -d 'Jobs that have ended'
+complete -c jobctl -n '__fish_seen_subcommand_from ps' -l failed -d 'Ended jobs with nonzero exit'
+complete -c jobctl -n '__fish_seen_subcommand_from ps wait logs' -a '(__jobctl_jobs)'
+
+# kill
+complete -c jobctl -n '__fish_seen_subcommand_from kill' -s s -l signal -x -a 'HUP INT QUIT KILL USR1 USR2 PIPE ALRM TERM CONT STOP TSTP WINCH' -d 'Signal to send'
+complete -c jobctl -n '__fish_seen_subcommand_from kill' -l grace -x -d 'KILL what is left after DURATION'
+complete -c jobctl -n '__fish_seen_subcommand_from kill' -l wait -d 'Return once the jobs have ended'
+complete -c jobctl -n '__fish_seen_subcommand_from kill' -a '(__jobctl_jobs --running)'
+
+# wait, logs, rm, prune, help
+complete -c jobctl -n '__fish_seen_subcommand_from wait' -s t -l timeout -x -d 'Give up after DURATION'
+complete -c jobctl -n '__fish_seen_subcommand_from wait' -l any -d 'Return when the first job ends'
+complete -c jobctl -n '__fish_seen_subcommand_from logs' -s f -l follow -d 'Keep printing until the job ends'
+complete -c jobctl -n '__fish_seen_subcommand_from rm' -a '(__jobctl_jobs --finished)'
+complete -c jobctl -n '__fish_seen_subcommand_from prune' -l older-than -x -d 'Only jobs older than DURATION'
+complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs run rm prune'
+complete -c jobctl -n "__fish_seen_subcommand_from $subs" -s h -l help -d 'Show help'
