@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -40,6 +42,71 @@ int jc_pidfd_send_sigval(int pidfd, int sig, uint64_t value) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, &info, 0);
 }
 
+int jc_read_proc_stat(pid_t pid, struct jc_proc_stat *out) {
+    char path[32], buf[1024];
+    // Small and fixed: a hand-rolled decimal print keeps snprintf out.
+    char digits[12];
+    int n = 0;
+    unsigned v = (unsigned)pid;
+    do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v && n < 11);
+    memcpy(path, "/proc/", 6);
+    int k = 6;
+    while (n) path[k++] = digits[--n];
+    memcpy(path + k, "/stat", 6);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t len;
+    do { len = read(fd, buf, sizeof buf - 1); } while (len < 0 && errno == EINTR);
+    close(fd);
+    if (len <= 0) return -1;
+    buf[len] = 0;
+    // comm may hold spaces and parentheses: it ends at the last ')'.
+    char *open_paren = memchr(buf, '(', (size_t)len);
+    char *close_paren = NULL;
+    for (char *p = buf + len - 1; p > buf; p--) if (*p == ')') { close_paren = p; break; }
+    if (!open_paren || !close_paren || close_paren < open_paren) return -1;
+    size_t clen = (size_t)(close_paren - open_paren - 1);
+    if (clen > 15) clen = 15;
+    memcpy(out->comm, open_paren + 1, clen);
+    out->comm[clen] = 0;
+    // Fields from 3 on, space separated: state ppid pgrp session ... (22) starttime.
+    char *p = close_paren + 2;
+    if (p >= buf + len) return -1;
+    out->state = *p;
+    unsigned long long f[20];
+    int field = 0;
+    p++;
+    while (*p && field < 20) {
+        while (*p == ' ') p++;
+        int neg = 0;
+        if (*p == '-') { neg = 1; p++; }
+        unsigned long long x = 0;
+        while (*p >= '0' && *p <= '9') x = x * 10 + (unsigned long long)(*p++ - '0');
+        f[field++] = neg ? (unsigned long long)-(long long)x : x;
+        while (*p && *p != ' ') p++;
+    }
+    if (field < 19) return -1;
+    out->ppid = (int)f[0];
+    out->pgrp = (int)f[1];
+    out->session = (int)f[2];
+    out->start_time = f[18];
+    return 0;
+}
+
+void jc_close_all_except(const int *keep, int count) {
+    // Walk the gaps between the kept descriptors in ascending order.
+    int lo = 3;
+    for (;;) {
+        int next = -1;
+        for (int i = 0; i < count; i++) {
+            if (keep[i] >= lo && (next < 0 || keep[i] < next)) next = keep[i];
+        }
+        if (next < 0) { syscall(SYS_close_range, lo, ~0U, 0); return; }
+        if (next > lo) syscall(SYS_close_range, lo, next - 1, 0);
+        lo = next + 1;
+    }
+}
+
 int jc_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int jc_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
@@ -71,16 +138,6 @@ int jc_signalfd_read(int fd, int *signo, pid_t *sender, uint64_t *value) {
     return 1;
 }
 
-void jc_reset_signals(void) {
-    sigset_t none;
-    sigemptyset(&none);
-    for (int s = 1; s < NSIG; s++) {
-        if (s == SIGKILL || s == SIGSTOP) continue;
-        signal(s, SIG_DFL);
-    }
-    sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 int jc_timerfd_create(void) {
     return timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 }
@@ -95,11 +152,18 @@ int jc_timerfd_arm(int fd, int64_t ns) {
     return timerfd_settime(fd, 0, &its, NULL);
 }
 
-// Between fork and exec only async-signal-safe calls: no malloc, no stdio.
-static void report_and_exit(int fd, int stage) {
-    int msg[2] = { stage, errno };  // capture errno before write() can change it
-    ssize_t r = write(fd, msg, sizeof msg);
-    (void)r;
+// The child shares the monitor's memory until it execs: it may only write
+// to its own stack and to the result fields below, and call only
+// async-signal-safe functions.
+struct child_args {
+    const struct jc_exec_spec *spec;
+    char **saved_environ;
+    volatile int stage, err;
+};
+
+static int fail(struct child_args *a, int stage) {
+    a->err = errno;  // capture errno before anything else can change it
+    a->stage = stage;
     _exit(127);
 }
 
@@ -111,42 +175,64 @@ static int move_fd(int from, int to) {
     return dup2(from, to) < 0 ? -1 : 0;
 }
 
-pid_t jc_fork_exec(const struct jc_exec_spec *spec) {
-    pid_t pid = fork();
-    if (pid != 0) return pid;
-
-    int efd = spec->error_fd;
-    jc_reset_signals();
-    if (spec->new_session && setsid() < 0) report_and_exit(efd, JC_STAGE_SETUP);
-    if (spec->parent_death_signal) {
-        prctl(PR_SET_PDEATHSIG, spec->parent_death_signal, 0, 0, 0);
+static int child_main(void *arg) {
+    struct child_args *a = arg;
+    const struct jc_exec_spec *spec = a->spec;
+    // Handlers are the monitor's; without CLONE_SIGHAND this table is ours.
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; s++) {
+        if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL);
     }
-    // The error pipe must not land on 0..2: move it above them first.
-    if (efd <= 2) {
-        int moved = fcntl(efd, F_DUPFD_CLOEXEC, 3);
-        if (moved < 0) _exit(127);
-        efd = moved;
-    }
+    if (spec->new_session && setsid() < 0) fail(a, JC_STAGE_SETUP);
+    if (spec->parent_death_signal) prctl(PR_SET_PDEATHSIG, spec->parent_death_signal, 0, 0, 0);
     int fds[3] = { spec->stdin_fd, spec->stdout_fd, spec->stderr_fd };
     // dup2 in an order that cannot clobber a source still needed: copy any
-    // source that sits on 0..2 out of the way first.
+    // source that sits on 0..2 (and is not already in place) out of the way.
     for (int i = 0; i < 3; i++) {
         if (fds[i] >= 0 && fds[i] <= 2 && fds[i] != i) {
             int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
-            if (moved < 0) report_and_exit(efd, JC_STAGE_SETUP);
-            for (int j = i; j < 3; j++) if (fds[j] == fds[i]) fds[j] = moved;
+            if (moved < 0) fail(a, JC_STAGE_SETUP);
+            for (int j = i + 1; j < 3; j++) if (fds[j] == fds[i]) fds[j] = moved;
+            fds[i] = moved;
         }
     }
     for (int i = 0; i < 3; i++) {
-        if (fds[i] >= 0 && move_fd(fds[i], i) < 0) report_and_exit(efd, JC_STAGE_SETUP);
+        if (fds[i] >= 0 && move_fd(fds[i], i) < 0) fail(a, JC_STAGE_SETUP);
     }
     // Nothing else of ours leaks into the job: a caller's pipe held open by a
     // job would keep `$(jobctl spawn ...)` from returning.
-    if (efd > 3) syscall(SYS_close_range, 3, efd - 1, 0);
-    syscall(SYS_close_range, efd + 1, ~0U, 0);
-    if (spec->cwd && chdir(spec->cwd) < 0) report_and_exit(efd, JC_STAGE_CHDIR);
+    syscall(SYS_close_range, 3, ~0U, 0);
+    if (spec->cwd && chdir(spec->cwd) < 0) fail(a, JC_STAGE_CHDIR);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    // execvp searches the job's own PATH (as env(1) would) through environ;
+    // the monitor puts its own environ back once we have exec'd.
     environ = (char **)spec->envp;
     execvp(spec->argv[0], spec->argv);
-    report_and_exit(efd, JC_STAGE_EXEC);
-    return -1;
+    return fail(a, JC_STAGE_EXEC);
+}
+
+pid_t jc_spawn_job(const struct jc_exec_spec *spec, int *stage, int *err) {
+    static char *stack;
+    static const size_t stack_size = 256 * 1024;
+    if (!stack) {
+        stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (stack == MAP_FAILED) { stack = NULL; return -1; }
+    }
+    struct child_args a = { spec, environ, 0, 0 };
+    // No handler of ours may run in the child while it shares our memory.
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid_t pid = clone(child_main, stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+    int clone_errno = errno;
+    environ = a.saved_environ;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (pid < 0) { errno = clone_errno; return -1; }
+    *stage = a.stage;
+    *err = a.err;
+    return pid;
 }

@@ -66,8 +66,7 @@ final class Monitor {
 
     func startJob(env: [[UInt8]], cwd: String?, stdin: CInt, stdout: CInt, stderr: CInt,
                   newSession: Bool) -> (pid: pid_t, stage: Int32, errno: Int32) {
-        guard let errPipe = try? pipeCloexec() else { return (-1, JC_STAGE_SETUP, errno) }
-        defer { close(errPipe.read) }
+        var stage: Int32 = 0, err: Int32 = 0
         let pid: pid_t = withCStringArray(job.command) { argv in
             withCStringArray(env) { envp in
                 (cwd ?? "").withCString { cwdp in
@@ -76,25 +75,16 @@ final class Monitor {
                         stdin_fd: stdin, stdout_fd: stdout, stderr_fd: stderr,
                         new_session: newSession ? 1 : 0,
                         // A daemon job must not outlive its monitor either.
-                        parent_death_signal: job.daemon ? SIGKILL : 0,
-                        error_fd: errPipe.write)
-                    return jc_fork_exec(&spec)
+                        parent_death_signal: job.daemon ? SIGKILL : 0)
+                    return jc_spawn_job(&spec, &stage, &err)
                 }
             }
         }
-        let forkErrno = errno
-        close(errPipe.write)
-        if pid < 0 { return (-1, JC_STAGE_SETUP, forkErrno) }
-        var msg: [Int32] = [0, 0]
-        let n = msg.withUnsafeMutableBytes { b in
-            var r: Int
-            repeat { r = Glibc.read(errPipe.read, b.baseAddress!, 8) } while r < 0 && errno == EINTR
-            return r
-        }
-        if n == 8 {
+        if pid < 0 { return (-1, JC_STAGE_SETUP, errno) }
+        if stage != 0 {
             var st: Int32 = 0
             _ = waitpid(pid, &st, 0)
-            return (-1, msg[0], msg[1])
+            return (-1, stage, err)
         }
         return (pid, 0, 0)
     }
@@ -137,12 +127,8 @@ final class Monitor {
         // `$(jobctl spawn ...)` wait for the job to end.
         let devNull = open("/dev/null", O_RDWR)
         for fd: CInt in 0...2 { dup2(devNull, fd) }
-        let keep = Set([sigfd, timeoutTimer, graceTimer, ownerPidfd, store.dirFD])
-        var fd: CInt = 3
-        while fd < 1024 {
-            if !keep.contains(fd) { close(fd) }
-            fd += 1
-        }
+        let keep = [sigfd, timeoutTimer, graceTimer, ownerPidfd, store.dirFD]
+        keep.withUnsafeBufferPointer { jc_close_all_except($0.baseAddress!, CInt($0.count)) }
         _ = loop()
         _exit(0)
     }

@@ -1,3 +1,4 @@
+import CJobControl
 import Glibc
 
 /// The fields of /proc/PID/stat that jobctl needs.
@@ -16,34 +17,11 @@ public struct ProcStat {
     public var isDead: Bool { state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") }
 
     public static func read(_ pid: Int32) -> ProcStat? {
-        var buf = [UInt8](repeating: 0, count: 1024)
-        let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
-        if fd < 0 { return nil }
-        defer { close(fd) }
-        let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-        if n <= 0 { return nil }
-        return parse(buf[0..<n])
-    }
-
-    static func parse(_ b: ArraySlice<UInt8>) -> ProcStat? {
-        // comm may hold spaces and parentheses: it ends at the last ')'.
-        guard let open = b.firstIndex(of: UInt8(ascii: "(")),
-              let close = b.lastIndex(of: UInt8(ascii: ")")), close > open else { return nil }
-        let fields = b[(close + 1)...].split(separator: UInt8(ascii: " "))
-        guard fields.count >= 20, let st = fields[0].first else { return nil }
-        func num(_ k: Int) -> Int64? {
-            var v: Int64 = 0
-            var neg = false
-            for c in fields[k] {
-                if c == UInt8(ascii: "-") { neg = true; continue }
-                guard c >= 48 && c <= 57 else { return nil }
-                v = v * 10 + Int64(c - 48)
-            }
-            return neg ? -v : v
-        }
-        guard let ppid = num(1), let pgrp = num(2), let sid = num(3), let start = num(19) else { return nil }
-        return ProcStat(comm: Array(b[(open + 1)..<close]), state: st, ppid: Int32(ppid), pgrp: Int32(pgrp),
-                        session: Int32(sid), startTime: UInt64(start))
+        var raw = jc_proc_stat()
+        guard jc_read_proc_stat(pid, &raw) == 0 else { return nil }
+        let comm = withUnsafeBytes(of: raw.comm) { b in Array(b.prefix { $0 != 0 }) }
+        return ProcStat(comm: comm, state: UInt8(bitPattern: raw.state), ppid: raw.ppid, pgrp: raw.pgrp,
+                        session: raw.session, startTime: UInt64(raw.start_time))
     }
 
     /// True while `pid` is the same live process that started at `start`.

@@ -192,3 +192,4 @@ public struct Spawner {
         return try m.runForeground(env: env, cwd: request.directory == nil ? nil : cwd, request: request)
     }
 }
+

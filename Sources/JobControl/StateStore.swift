@@ -52,15 +52,18 @@ public final class StateStore {
     /// write, or anyone could plant jobs and logs in it.
     public init(path: String) throws(JobctlError) {
         self.path = path
-        if mkdir(path, 0o700) != 0 && errno == ENOENT {
-            // Create the parents as `mkdir -p` would, private like the XDG base dirs.
-            var prefix = ""
-            for part in path.split(separator: "/") {
-                prefix += "/" + part
-                _ = mkdir(prefix, 0o700)
+        var fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 && errno == ENOENT {
+            if mkdir(path, 0o700) != 0 && errno == ENOENT {
+                // Create the parents as `mkdir -p` would, private like the XDG base dirs.
+                var prefix = ""
+                for part in path.split(separator: "/") {
+                    prefix += "/" + part
+                    _ = mkdir(prefix, 0o700)
+                }
             }
+            fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         }
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw .system("state directory \(path)", .current) }
         var st = stat()
         fstat(fd, &st)
@@ -80,7 +83,7 @@ public final class StateStore {
     // MARK: Writing
 
     /// Runs `body` holding the exclusive lock; the kernel drops it if we die.
-    func withLock<R>(_ body: (CInt) throws(JobctlError) -> R) throws(JobctlError) -> R {
+    func withLock<R: ~Copyable>(_ body: (CInt) throws(JobctlError) -> R) throws(JobctlError) -> R {
         let lock = try openAt(dirFD, StateStore.lockFile, O_RDWR | O_CREAT, or: "cannot open \(path)/\(StateStore.lockFile)")
         do throws(Errno) { _ = try retryingEINTR { flock(lock.rawValue, LOCK_EX) } }
         catch { throw .system("cannot lock \(path)/\(StateStore.lockFile)", error) }
@@ -120,22 +123,28 @@ public final class StateStore {
     /// is cut back to where it was, so no half line is left for the next
     /// writer to run into. `sync` makes it durable before returning.
     public func append(_ line: [UInt8], sync: Bool = false) throws(JobctlError) {
-        try withLock { (_) throws(JobctlError) in
+        let f = try withLock { (_) throws(JobctlError) -> FileDescriptor in
             let f = try openAt(dirFD, StateStore.jobsFile, O_RDWR | O_APPEND | O_CREAT, or: "cannot open \(path)/\(StateStore.jobsFile)")
             let size = (try? f.size()) ?? 0
             var data = line
-            // A crash mid-write (before this version) can leave a last line
-            // without its newline; start on a fresh line so ours stays whole.
+            // A crash mid-write can leave a last line without its newline;
+            // start on a fresh line so that ours stays whole.
             if size > 0, let last = try? f.read(at: size - 1, count: 1), last != [10] {
                 data.insert(10, at: 0)
             }
             do throws(Errno) {
                 try f.writeAll(data)
-                if sync { _ = try retryingEINTR { fdatasync(f.rawValue) } }
             } catch {
                 _ = ftruncate(f.rawValue, off_t(size))
                 throw .system("cannot write \(path)/\(StateStore.jobsFile)", error)
             }
+            return f
+        }
+        // Synced after the lock is released: other writers need not wait for
+        // the disk, and the line is already in place for readers.
+        if sync {
+            do throws(Errno) { _ = try retryingEINTR { fdatasync(f.rawValue) } }
+            catch { throw .system("cannot sync \(path)/\(StateStore.jobsFile)", error) }
         }
     }
 
@@ -363,17 +372,19 @@ public final class StateStore {
 
     /// Creates `logs/ID.log` (0600, O_EXCL: a file planted there is refused).
     public func createLog(_ id: JobID) throws(JobctlError) -> FileDescriptor {
-        if mkdirat(dirFD, StateStore.logsDir, 0o700) != 0 && errno != EEXIST {
-            throw .system("cannot create \(path)/\(StateStore.logsDir)", .current)
-        }
         let name = "\(StateStore.logsDir)/\(id).log"
-        // O_NOFOLLOW covers only the last component: check `logs` itself.
-        do throws(Errno) {
-            let d = try openAt(dirFD, StateStore.logsDir, O_RDONLY | O_DIRECTORY)
-            return try openAt(d.rawValue, "\(id).log", O_WRONLY | O_APPEND | O_CREAT | O_EXCL)
-        } catch {
-            throw .system("cannot create \(path)/\(name)", error)
+        // O_NOFOLLOW covers only the last component: open `logs` itself
+        // without following a link, creating it on first use.
+        var d = openat(dirFD, StateStore.logsDir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        if d < 0 && errno == ENOENT {
+            if mkdirat(dirFD, StateStore.logsDir, 0o700) != 0 && errno != EEXIST {
+                throw .system("cannot create \(path)/\(StateStore.logsDir)", .current)
+            }
+            d = openat(dirFD, StateStore.logsDir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         }
+        if d < 0 { throw .system("cannot open \(path)/\(StateStore.logsDir)", .current) }
+        defer { close(d) }
+        return try openAt(d, "\(id).log", O_WRONLY | O_APPEND | O_CREAT | O_EXCL, or: "cannot create \(path)/\(name)")
     }
 
     /// Opens a job's log for reading.

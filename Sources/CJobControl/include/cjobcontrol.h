@@ -17,6 +17,20 @@ int jc_pidfd_send_signal(int pidfd, int sig);
 /// sigqueue(3) does: how `jobctl kill` hands a request to a job's monitor.
 int jc_pidfd_send_sigval(int pidfd, int sig, uint64_t value);
 
+/// The fields of /proc/PID/stat that jobctl uses, read into a stack buffer
+/// (it runs on every spawn, for each ancestor). comm gets at most 15 bytes
+/// and a NUL. Returns 0, or -1 if the process does not exist.
+struct jc_proc_stat {
+    char comm[16];
+    char state;
+    int ppid, pgrp, session;
+    unsigned long long start_time;
+};
+int jc_read_proc_stat(pid_t pid, struct jc_proc_stat *out);
+
+/// Closes every descriptor from 3 up except those in `keep` (close_range(2)).
+void jc_close_all_except(const int *keep, int count);
+
 /// pipe2(fds, O_CLOEXEC).
 int jc_pipe_cloexec(int fds[2]);
 
@@ -33,9 +47,6 @@ int jc_wtermsig(int status);
 int jc_signalfd(const int *sigs, int count);
 /// Reads one signalfd record: 1 on success, 0 if none is pending, -1 on error.
 int jc_signalfd_read(int fd, int *signo, pid_t *sender, uint64_t *value);
-/// Unblocks every signal and restores default dispositions (in a forked child).
-void jc_reset_signals(void);
-
 int jc_sigrtmin(void);
 
 /// A monotonic timerfd, close-on-exec and non-blocking.
@@ -51,17 +62,18 @@ struct jc_exec_spec {
     int stdin_fd, stdout_fd, stderr_fd;
     int new_session;         // setsid(): own session and process group
     int parent_death_signal; // 0: none
-    int error_fd;            // close-on-exec pipe: EOF means exec happened
 };
 
-/// Stages reported on error_fd: 8 bytes, the stage then errno.
+/// Where the child failed.
 #define JC_STAGE_CHDIR 1
 #define JC_STAGE_EXEC 2
 #define JC_STAGE_SETUP 3
 
-/// fork(); the child sets up as `spec` says and execs. Returns the child's
-/// pid, or -1 with errno. On a failure the child writes {stage, errno} to
-/// spec->error_fd and exits 127.
-pid_t jc_fork_exec(const struct jc_exec_spec *spec);
+/// Starts the job as glibc's posix_spawn does: clone(CLONE_VM|CLONE_VFORK)
+/// on a private stack, so the monitor's address space is neither copied nor
+/// torn down, and the caller resumes only once the child has exec'd or
+/// failed. Returns the pid; if the child failed, also sets *stage and *err
+/// (the child has exited 127 and must be reaped). -1 with errno if clone failed.
+pid_t jc_spawn_job(const struct jc_exec_spec *spec, int *stage, int *err);
 
 #endif
