@@ -66,16 +66,14 @@ public struct JobControl {
 
     /// Blocks until every job (or, with `any`, the first) has ended, or
     /// until `timeout` (nanoseconds) passes: then throws `.timedOut`.
-    /// Sleeps on events only: inotify on the state directory wakes it when a
-    /// record is appended, and a pidfd on each monitor when the monitor ends
-    /// without one (it was killed: the job is then `lost`).
+    /// Sleeps on a pidfd per monitor: a monitor exits right after its exit
+    /// record is synced, so the record is there when the pidfd turns
+    /// readable; a monitor that ended without one was killed, and its job is
+    /// `lost`. (Not inotify: tearing down an inotify instance waits for an
+    /// SRCU grace period, which added milliseconds to every wait's exit.)
     public func wait(for jobs: [Job], any: Bool, timeout: Int64?) throws(JobctlError) -> [Ended] {
         let deadline = timeout.map { monotonicNow() + $0 }
-        let inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
-        defer { if inotify >= 0 { close(inotify) } }
-        if inotify >= 0 {
-            _ = inotify_add_watch(inotify, store.path, UInt32(IN_MODIFY | IN_MOVED_TO | IN_CREATE))
-        }
+        raiseDescriptorLimit()
         var tail = TailReader(store: store)
 
         struct Pending { var job: Job; var pidfd: CInt; var watchingLeader: Bool }
@@ -106,12 +104,8 @@ public struct JobControl {
         while !pending.isEmpty && !(any && !done.isEmpty) {
             let left = deadline.map { $0 - monotonicNow() }
             if let l = left, l <= 0 { throw .timedOut }
-            let fds = [inotify] + pending.map(\.pidfd)
-            let ready = pollReadable(fds, timeoutNs: left ?? -1)
-            if ready[0] {
-                var buf = [UInt8](repeating: 0, count: 4096)
-                while buf.withUnsafeMutableBytes({ Glibc.read(inotify, $0.baseAddress!, $0.count) }) > 0 {}
-            }
+            let ready = pollReadable(pending.map(\.pidfd), timeoutNs: left ?? -1)
+            if !ready.contains(true) { continue }
             // Exit records appended since we last looked.
             let exits = tail.newExits()
             var still: [Pending] = []
@@ -123,7 +117,7 @@ public struct JobControl {
                     j.ended = t
                     done.append(Ended(job: j, state: e.code < 0 ? .killed : .exited))
                     close(p.pidfd)
-                } else if ready[k + 1] {
+                } else if ready[k] {
                     close(p.pidfd)
                     if p.watchingLeader { done.append(Ended(job: p.job, state: .lost)) } else { rewatch.append(p.job) }
                 } else {
@@ -134,6 +128,15 @@ public struct JobControl {
             for j in rewatch { if let e = watch(j) { done.append(e) } }
         }
         return done
+    }
+}
+
+/// One pidfd per waited job: lift the soft limit on descriptors to the hard one.
+func raiseDescriptorLimit() {
+    var lim = rlimit()
+    if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &lim) == 0 && lim.rlim_cur < lim.rlim_max {
+        lim.rlim_cur = lim.rlim_max
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &lim)
     }
 }
 

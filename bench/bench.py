@@ -1,0 +1,218 @@
+"""The cases of bench/run. Every timing interleaves jobctl with its peers in
+the same loop, so that machine noise hits them alike; results are medians and
+ratios, never pass/fail thresholds."""
+import json, os, shutil, signal, statistics, subprocess, sys, tempfile, time
+
+JOBCTL = sys.argv[1]
+SMOKE = "--smoke" in sys.argv
+N = 5 if SMOKE else 300
+TMP = tempfile.mkdtemp(prefix="jobctl-bench.")
+rows = []
+
+def env(**kw):
+    e = dict(os.environ)
+    e.update({k: str(v) for k, v in kw.items()})
+    return e
+
+def timed(cmd, e=None):
+    a = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=e)
+    return (time.perf_counter() - a) * 1000
+
+def med(xs): return statistics.median(xs) if xs else float("nan")
+def p99(xs): return sorted(xs)[min(len(xs) - 1, int(len(xs) * 0.99))] if xs else float("nan")
+
+def row(case, what, value, unit, ratio=""):
+    rows.append((case, what, f"{value:.3f}" if isinstance(value, float) else str(value), unit, ratio))
+
+def have(tool): return shutil.which(tool) is not None
+
+def fresh_state(name):
+    d = os.path.join(TMP, name)
+    os.makedirs(d, mode=0o700, exist_ok=True)
+    return d
+
+def synthetic_history(state, n):
+    """n ended jobs, written as `job` lines as compaction writes them."""
+    os.makedirs(state, mode=0o700, exist_ok=True)
+    with open(os.path.join(state, "jobs.jsonl"), "w") as f:
+        for i in range(1, n + 1):
+            f.write(json.dumps({"v": 1, "event": "job", "id": i, "name": "true", "pid": 100000 + i, "pgid": 100000 + i,
+                                "pidstart": 1, "monitor": 1, "monitorstart": 1, "owner": 1, "ownerstart": 1,
+                                "daemon": False, "command": ["true"], "cwd": "/tmp", "log": f"logs/{i}.log",
+                                "started": "2026-11-25T00:00:00.000000Z", "exitcode": 0,
+                                "ended": "2026-11-25T00:00:01.000000Z"}, separators=(",", ":")) + "\n")
+    with open(os.path.join(state, "lock"), "w") as f:
+        f.write(f"{n}\n")
+
+# 1. spawn latency --------------------------------------------------------------
+def case_spawn():
+    nqdir = fresh_state("nq")
+    js = fresh_state("spawn")
+    sock = os.path.join(TMP, "tsp.sock")
+    peers = {"true": ["true"], "jobctl spawn": [JOBCTL, "spawn", "--", "true"],
+             "bash -c 'true & wait $!'": ["bash", "-c", "true & wait $!"]}
+    if have("nq"): peers["nq -q true"] = ["nq", "-q", "true"]
+    if have("tsp"):
+        subprocess.run(["tsp", "-S", "1000"], env=env(TS_SOCKET=sock), stdout=subprocess.DEVNULL)
+        peers["tsp -n true"] = ["tsp", "-n", "true"]
+    e = env(JOBCTL_STATE_DIR=js, NQDIR=nqdir, TS_SOCKET=sock)
+    res = {k: [] for k in peers}
+    for _ in range(N):
+        for k, c in peers.items():
+            res[k].append(timed(c, e))
+    if have("tsp"): subprocess.run(["tsp", "-K"], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    j = med(res["jobctl spawn"])
+    for k, v in res.items():
+        row("1 spawn latency", k, med(v), "ms median", f"jobctl/this {j / med(v):.2f}" if k != "jobctl spawn" else "")
+    return j
+
+# 2. spawn vs history -----------------------------------------------------------
+def case_history():
+    sizes = [0, 10_000] if SMOKE else [0, 10_000, 100_000]
+    states = {}
+    for n in sizes:
+        s = os.path.join(TMP, f"hist{n}")
+        synthetic_history(s, n)
+        states[n] = s
+    nqdir = fresh_state("nq-old")
+    if have("nq"):
+        for i in range(2000):
+            open(os.path.join(nqdir, f",{i:x}.{i}"), "w").close()
+    res = {n: [] for n in sizes}
+    nqres = []
+    for _ in range(N):
+        for n in sizes:
+            res[n].append(timed([JOBCTL, "spawn", "--", "true"], env(JOBCTL_STATE_DIR=states[n])))
+        if have("nq"): nqres.append(timed(["nq", "-q", "true"], env(NQDIR=nqdir)))
+    base = med(res[0])
+    for n in sizes:
+        row("2 spawn vs history", f"jobctl spawn, {n} ended jobs", med(res[n]), "ms median", f"vs 0 jobs {med(res[n]) / base:.2f}")
+    if nqres: row("2 spawn vs history", "nq -q true, 2000 old job files", med(nqres), "ms median")
+    return states
+
+# 3. throughput -----------------------------------------------------------------
+def case_throughput():
+    n = 40 if SMOKE else 1000
+    out = {}
+    script_j = f'for i in $(seq {n}); do "{JOBCTL}" spawn -- true >/dev/null; done; "{JOBCTL}" wait $("{JOBCTL}" ps -q --running) 2>/dev/null; true'
+    script_p = f'for k in 1 2 3 4; do (for i in $(seq {n // 4}); do "{JOBCTL}" spawn -- true >/dev/null; done) & done; wait; "{JOBCTL}" wait $("{JOBCTL}" ps -q --running) 2>/dev/null; true'
+    script_nq = f'for i in $(seq {n}); do nq -q true; done; nq -w'
+    script_bash = f'for i in $(seq {n}); do true & done; wait'
+    for label, script, e in [("jobctl, sequential", script_j, env(JOBCTL_STATE_DIR=fresh_state("tp1"))),
+                             ("jobctl, 4 shells", script_p, env(JOBCTL_STATE_DIR=fresh_state("tp2"))),
+                             ("nq, sequential", script_nq, env(NQDIR=fresh_state("tpnq"))),
+                             ("bash &, sequential", script_bash, None)]:
+        if label.startswith("nq") and not have("nq"): continue
+        t = timed(["bash", "-c", script], e) / 1000
+        out[label] = t
+        row("3 throughput", f"{n} spawns of true, then wait: {label}", n / t, "jobs/s")
+    return out
+
+# 4. ps over history -------------------------------------------------------------
+def case_ps(states):
+    for n, s in sorted(states.items()):
+        if n == 0: continue
+        reps = 3 if SMOKE else (21 if n <= 10_000 else 7)
+        for args in (["ps"], ["ps", "--json"]):
+            xs = [timed([JOBCTL] + args, env(JOBCTL_STATE_DIR=s)) for _ in range(reps)]
+            row("4 ps", f"jobctl {' '.join(args)}, {n} jobs", med(xs), "ms median")
+
+# 5. wait wake-up ----------------------------------------------------------------
+def wake_latencies(state, runs, tag):
+    lat = []
+    e = env(JOBCTL_STATE_DIR=state)
+    for i in range(runs):
+        fifo = os.path.join(TMP, f"go{tag}-{i}")
+        stamp = os.path.join(TMP, f"end{tag}-{i}")
+        os.mkfifo(fifo)
+        # The job's last act writes CLOCK_REALTIME in ns; it then exits.
+        jid = subprocess.run([JOBCTL, "spawn", "--", "sh", "-c", f"read x < {fifo}; date +%s%N > {stamp}"],
+                             env=e, capture_output=True, text=True).stdout.strip()
+        w = subprocess.Popen([JOBCTL, "wait", jid], env=e)
+        time.sleep(0.02)  # let the waiter block (a benchmark may sleep; tests never do)
+        with open(fifo, "w") as f: f.write("go\n")
+        w.wait()
+        done = time.time_ns()
+        with open(stamp) as f: end = int(f.read())
+        lat.append((done - end) / 1e6)
+    return lat
+
+def case_wait(states):
+    runs = 5 if SMOKE else 100
+    for n, s in sorted(states.items()):
+        if n not in (0, max(states)): continue
+        lat = wake_latencies(s, runs, n)
+        row("5 wait wake-up", f"job end -> wait returns, {n} jobs in history", med(lat), "ms median", f"p99 {p99(lat):.3f} ms")
+    if have("nq"):
+        nqdir = fresh_state("nqwait")
+        lat = []
+        for i in range(runs):
+            fifo = os.path.join(TMP, f"nqgo{i}"); stamp = os.path.join(TMP, f"nqend{i}")
+            os.mkfifo(fifo)
+            subprocess.run(["nq", "-q", "sh", "-c", f"read x < {fifo}; date +%s%N > {stamp}"], env=env(NQDIR=nqdir))
+            w = subprocess.Popen(["nq", "-w"], env=env(NQDIR=nqdir))
+            time.sleep(0.02)
+            with open(fifo, "w") as f: f.write("go\n")
+            w.wait(); done = time.time_ns()
+            with open(stamp) as f: end = int(f.read())
+            lat.append((done - end) / 1e6)
+        row("5 wait wake-up", "nq -w (same measure)", med(lat), "ms median", f"p99 {p99(lat):.3f} ms")
+
+# 6. monitor memory ---------------------------------------------------------------
+def pss_kb(pid):
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Pss:"): return int(line.split()[1])
+    return 0
+
+def case_memory():
+    s = fresh_state("mem")
+    e = env(JOBCTL_STATE_DIR=s)
+    ids = [subprocess.run([JOBCTL, "spawn", "--", "sleep", "600"], env=e, capture_output=True, text=True).stdout.strip() for _ in range(10)]
+    jobs = [json.loads(l) for l in subprocess.run([JOBCTL, "ps", "--json"], env=e, capture_output=True, text=True).stdout.splitlines()]
+    pss = [pss_kb(j["monitor"]) for j in jobs]
+    row("6 monitor memory", "Pss per monitor, 10 running", float(med(pss)), "KB median")
+    n = 50 if SMOKE else 1000
+    more = [subprocess.run([JOBCTL, "spawn", "--", "sleep", "600"], env=e, capture_output=True, text=True).stdout.strip() for _ in range(n - 10)]
+    jobs = [json.loads(l) for l in subprocess.run([JOBCTL, "ps", "--json", "--running"], env=e, capture_output=True, text=True).stdout.splitlines()]
+    total = sum(pss_kb(j["monitor"]) for j in jobs)
+    row("6 monitor memory", f"total Pss of {len(jobs)} concurrent monitors", total / 1024, "MB")
+    subprocess.run([JOBCTL, "kill", "-s", "KILL"] + ids + more, env=e)
+    subprocess.run([JOBCTL, "wait"] + ids + more, env=e)
+    ended = [json.loads(l) for l in subprocess.run([JOBCTL, "ps", "--json"], env=e, capture_output=True, text=True).stdout.splitlines()]
+    row("6 monitor memory", f"of {n} concurrent jobs, recorded with an exit", sum(1 for j in ended if j["exitcode"] is not None), "jobs")
+
+# 7. daemon reaction -----------------------------------------------------------------
+def case_daemon():
+    s = fresh_state("daemon")
+    e = env(JOBCTL_STATE_DIR=s)
+    lat = []
+    for _ in range(5 if SMOKE else 50):
+        owner = subprocess.Popen(["sleep", "600"])
+        jid = subprocess.run([JOBCTL, "spawn", "-d", "--owner", str(owner.pid), "--", "sleep", "600"], env=e,
+                             capture_output=True, text=True).stdout.strip()
+        pid = json.loads(subprocess.run([JOBCTL, "ps", "--json", jid], env=e, capture_output=True, text=True).stdout)["pid"]
+        fd = os.pidfd_open(pid)
+        t0 = time.perf_counter()
+        owner.kill()
+        import select
+        select.select([fd], [], [], 5)
+        lat.append((time.perf_counter() - t0) * 1000)
+        os.close(fd); owner.wait()
+    row("7 daemon reaction", "owner SIGKILL -> daemon job dead", med(lat), "ms median", f"p99 {p99(lat):.3f} ms")
+
+def main():
+    case_spawn()
+    states = case_history()
+    case_throughput()
+    case_ps(states)
+    case_wait(states)
+    case_memory()
+    case_daemon()
+    print("| case | what | value | unit | ratio / note |")
+    print("|---|---|---:|---|---|")
+    for r in rows: print("| " + " | ".join(r) + " |")
+    shutil.rmtree(TMP, ignore_errors=True)
+
+main()
