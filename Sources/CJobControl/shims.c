@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sched.h>
@@ -104,6 +105,31 @@ void jc_close_all_except(const int *keep, int count) {
         if (next < 0) { syscall(SYS_close_range, lo, ~0U, 0); return; }
         if (next > lo) syscall(SYS_close_range, lo, next - 1, 0);
         lo = next + 1;
+    }
+}
+
+void jc_drop_readonly_file_pages(void) {
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char buf[16384];
+    ssize_t len = 0, n;
+    while (len < (ssize_t)sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - (size_t)len)) > 0) len += n;
+    close(fd);
+    buf[len > 0 ? len : 0] = 0;
+    // Lines: start-end perms offset dev inode path. Only private read-only
+    // mappings of a file: discarding them loses nothing, they are reread.
+    for (char *line = buf; line && *line; ) {
+        char *next = strchr(line, '\n');
+        if (next) *next++ = 0;
+        unsigned long start = strtoul(line, &line, 16);
+        unsigned long end = strtoul(line + 1, &line, 16);
+        char perms[5] = {0};
+        if (*line == ' ') memcpy(perms, line + 1, 4);
+        char *path = strchr(line, '/');
+        if (path && perms[1] == '-' && perms[3] == 'p' && end > start) {
+            madvise((void *)start, end - start, MADV_DONTNEED);
+        }
+        line = next;
     }
 }
 

@@ -22,10 +22,41 @@ public struct JSONWriter {
 
     public mutating func field(_ k: StaticString, _ v: [UInt8]) { key(k); JSONWriter.appendString(v, to: &bytes) }
     public mutating func field(_ k: StaticString, _ v: String) { field(k, Array(v.utf8)) }
-    public mutating func field(_ k: StaticString, _ v: Int64) { key(k); bytes.append(contentsOf: String(v).utf8) }
+    public mutating func field(_ k: StaticString, _ v: Int64) { key(k); JSONWriter.appendInt(v, to: &bytes) }
     public mutating func field(_ k: StaticString, _ v: Int) { field(k, Int64(v)) }
     public mutating func field(_ k: StaticString, _ v: Int32) { field(k, Int64(v)) }
-    public mutating func field(_ k: StaticString, _ v: UInt64) { key(k); bytes.append(contentsOf: String(v).utf8) }
+    public mutating func field(_ k: StaticString, _ v: UInt64) {
+        key(k)
+        if v <= UInt64(Int64.max) { JSONWriter.appendInt(Int64(v), to: &bytes) } else { bytes.append(contentsOf: String(v).utf8) }
+    }
+    /// An RFC 3339 timestamp as a JSON string.
+    public mutating func timestamp(_ k: StaticString, micros: Int64) {
+        key(k)
+        bytes.append(34)
+        Timestamp.append(micros: micros, to: &bytes)
+        bytes.append(34)
+    }
+    /// Ends a line: one object per line.
+    public mutating func newline() { bytes.append(10); needsComma = false }
+
+    /// Decimal digits without building a String.
+    static func appendInt(_ v: Int64, to out: inout [UInt8]) {
+        if v < 0 {
+            out.append(45)
+            if v == Int64.min { out.append(contentsOf: "9223372036854775808".utf8); return }
+        }
+        var m = v < 0 ? -v : v
+        var buf: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch on the stack
+        var n = 0
+        withUnsafeMutableBytes(of: &buf) { b in
+            repeat {
+                b[23 - n] = UInt8(48 + m % 10)
+                m /= 10
+                n += 1
+            } while m > 0
+            out.append(contentsOf: b[(24 - n)...])
+        }
+    }
     public mutating func field(_ k: StaticString, _ v: Bool) { key(k); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
     public mutating func null(_ k: StaticString) { key(k); bytes.append(contentsOf: "null".utf8) }
     public mutating func field(_ k: StaticString, _ v: [[UInt8]]) {

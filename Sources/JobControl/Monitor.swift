@@ -129,6 +129,8 @@ final class Monitor {
         for fd: CInt in 0...2 { dup2(devNull, fd) }
         let keep = [sigfd, timeoutTimer, graceTimer, ownerPidfd, store.dirFD]
         keep.withUnsafeBufferPointer { jc_close_all_except($0.baseAddress!, CInt($0.count)) }
+        // A monitor lives as long as its job: keep only what the loop needs.
+        jc_drop_readonly_file_pages()
         _ = loop()
         _exit(0)
     }

@@ -38,10 +38,10 @@ public enum Records {
         w.field("command", j.command)
         w.field("cwd", j.cwd)
         w.field("log", j.log)
-        w.field("started", Timestamp.format(micros: j.started))
+        w.timestamp("started", micros: j.started)
         if let e = j.exit, let t = j.ended {
             w.field("exitcode", e.code)
-            w.field("ended", Timestamp.format(micros: t))
+            w.timestamp("ended", micros: t)
         }
         w.endObject()
         w.bytes.append(10)
@@ -55,7 +55,7 @@ public enum Records {
         w.field("event", "exit")
         w.field("id", id)
         w.field("exitcode", e.code)
-        w.field("ended", Timestamp.format(micros: ended))
+        w.timestamp("ended", micros: ended)
         w.endObject()
         w.bytes.append(10)
         return w.bytes

@@ -40,10 +40,11 @@ public struct FileDescriptor: ~Copyable {
         if e != 0 { throw Errno(rawValue: e) }
     }
 
-    /// Reads until EOF.
+    /// Reads until EOF; `sizeHint` (the file's size, say) sizes the first read.
     public func readAll(sizeHint: Int = 4096) throws(Errno) -> [UInt8] {
         var out = [UInt8]()
-        var chunk = max(sizeHint, 4096)
+        out.reserveCapacity(sizeHint + 1)
+        var chunk = max(sizeHint + 1, 4096)
         while true {
             let start = out.count
             out.append(contentsOf: repeatElement(0, count: chunk))

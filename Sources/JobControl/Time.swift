@@ -23,6 +23,29 @@ public enum Timestamp {
         return era * 146_097 + doe - 719_468
     }
 
+    /// Appends the timestamp's bytes: the hot path of `ps --json` and of
+    /// every record, so no String is built.
+    public static func append(micros: Int64, to out: inout [UInt8]) {
+        let secs = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        let frac = micros - secs * 1_000_000
+        let days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
+        let rem = secs - days * 86400
+        let (y, m, d) = civil(days)
+        func put(_ v: Int64, _ width: Int) {
+            var div: Int64 = 1
+            for _ in 1..<width { div *= 10 }
+            var v = v
+            if v >= div * 10 { v %= div * 10 }
+            while div > 0 {
+                out.append(UInt8(48 + v / div % 10))
+                div /= 10
+            }
+        }
+        put(y, 4); out.append(45); put(m, 2); out.append(45); put(d, 2); out.append(84)
+        put(rem / 3600, 2); out.append(58); put(rem / 60 % 60, 2); out.append(58); put(rem % 60, 2)
+        out.append(46); put(frac, 6); out.append(90)
+    }
+
     public static func format(micros: Int64) -> String {
         let secs = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
         let frac = micros - secs * 1_000_000

@@ -98,8 +98,8 @@ func renderTable(_ rows: [(Job, JobState)], now: Int64) -> String {
     return out
 }
 
-func jsonLine(_ j: Job, _ st: JobState) -> [UInt8] {
-    var w = JSONWriter(capacity: 256)
+/// One `ps --json` line, appended to `w`.
+func jsonLine(_ j: Job, _ st: JobState, into w: inout JSONWriter) {
     w.beginObject()
     w.field("id", j.id)
     w.field("name", j.name)
@@ -113,11 +113,10 @@ func jsonLine(_ j: Job, _ st: JobState) -> [UInt8] {
     w.field("command", j.command)
     w.field("cwd", j.cwd)
     w.field("log", j.log)
-    w.field("started", Timestamp.format(micros: j.started))
-    if let t = j.ended { w.field("ended", Timestamp.format(micros: t)) } else { w.null("ended") }
+    w.timestamp("started", micros: j.started)
+    if let t = j.ended { w.timestamp("ended", micros: t) } else { w.null("ended") }
     w.endObject()
-    w.bytes.append(10)
-    return w.bytes
+    w.newline()
 }
 
 /// Buffered stdout: one write(2) per 64 KiB, not per line.

@@ -100,7 +100,15 @@ func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(Jobctl
         if opts.has("quiet") {
             for (j, _) in rows { try out.write("\(j.id)\n") }
         } else if opts.has("json") {
-            for (j, st) in rows { try out.write(jsonLine(j, st)) }
+            var w = JSONWriter(capacity: 1 << 16)
+            for (j, st) in rows {
+                jsonLine(j, st, into: &w)
+                if w.bytes.count >= 1 << 16 {
+                    try out.write(w.bytes)
+                    w.bytes.removeAll(keepingCapacity: true)
+                }
+            }
+            try out.write(w.bytes)
         } else {
             try out.write(renderTable(rows, now: wallClockMicros()))
         }
