@@ -116,8 +116,10 @@ void jc_drop_readonly_file_pages(void) {
     while (len < (ssize_t)sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - (size_t)len)) > 0) len += n;
     close(fd);
     buf[len > 0 ? len : 0] = 0;
-    // Lines: start-end perms offset dev inode path. Only private read-only
-    // mappings of a file: discarding them loses nothing, they are reread.
+    // Lines: start-end perms offset dev inode path. Only executable text:
+    // never written, so discarding it loses nothing and it is reread. Not
+    // every read-only mapping: RELRO pages (the GOT) were written by the
+    // relocations before being made read-only, and would come back unrelocated.
     for (char *line = buf; line && *line; ) {
         char *next = strchr(line, '\n');
         if (next) *next++ = 0;
@@ -126,7 +128,7 @@ void jc_drop_readonly_file_pages(void) {
         char perms[5] = {0};
         if (*line == ' ') memcpy(perms, line + 1, 4);
         char *path = strchr(line, '/');
-        if (path && perms[1] == '-' && perms[3] == 'p' && end > start) {
+        if (path && perms[0] == 'r' && perms[1] == '-' && perms[2] == 'x' && perms[3] == 'p' && end > start) {
             madvise((void *)start, end - start, MADV_DONTNEED);
         }
         line = next;

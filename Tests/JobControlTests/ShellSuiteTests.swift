@@ -26,20 +26,27 @@ import Testing
     func script(_ file: String, _ shell: String) throws {
         let harness = NSTemporaryDirectory() + "jobctl-harness-\(getpid())-\(file)-\(shell)"
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = ["--state-dir", harness, "run", "--", "sh", Self.root.appendingPathComponent("Tests/shell/run.sh").path,
+        // timeout(1) bounds the whole file even if a process goes astray.
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        p.arguments = ["-k", "10", "200", Self.binary, "--state-dir", harness, "run", "--", "sh", Self.root.appendingPathComponent("Tests/shell/run.sh").path,
                        Self.root.appendingPathComponent("Tests/shell/\(file)").path]
         var env = ProcessInfo.processInfo.environment
         env["JOBCTL"] = Self.binary
         env["JOBCTL_TEST_SHELLS"] = shell
         env.removeValue(forKey: "JOBCTL_STATE_DIR")
         p.environment = env
-        let out = Pipe()
+        // Output into a file: a pipe could be held open by a stray process.
+        let outPath = harness + ".out"
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         p.standardOutput = out
         p.standardError = out
+        p.standardInput = FileHandle.nullDevice
         try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        try? out.close()
+        let data = FileManager.default.contents(atPath: outPath) ?? Data()
+        try? FileManager.default.removeItem(atPath: outPath)
         try? FileManager.default.removeItem(atPath: harness)
         let text = String(decoding: data, as: UTF8.self)
         let failures = text.split(separator: "\n").filter { $0.hasPrefix("not ok") || $0.hasPrefix("# ") && !$0.hasPrefix("# t-") }

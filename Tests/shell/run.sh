@@ -10,7 +10,11 @@ passed=0 failedfiles=0 total_ok=0 total_fail=0
 for f in $files; do
     for sh in ${JOBCTL_TEST_SHELLS:-bash dash}; do
         command -v "$sh" >/dev/null 2>&1 || { echo "# $sh not installed: $(basename "$f") skipped under it"; continue; }
-        out=$(timeout -k 5 ${JOBCTL_TEST_TIMEOUT:-120} "$sh" "$f" 2>&1); rc=$?
+        # Into a file, not $(...): a stray process holding a pipe open would
+        # keep $(...) waiting past the timeout.
+        tmp=$(mktemp)
+        timeout -k 5 "${JOBCTL_TEST_TIMEOUT:-120}" "$sh" "$f" > "$tmp" 2>&1 < /dev/null; rc=$?
+        out=$(cat "$tmp"); rm -f "$tmp"
         echo "# $(basename "$f") under $sh (exit $rc)"
         echo "$out"
         okc=$(echo "$out" | grep -c '^ok ')

@@ -31,9 +31,8 @@ int jc_read_proc_stat(pid_t pid, struct jc_proc_stat *out);
 /// Closes every descriptor from 3 up except those in `keep` (close_range(2)).
 void jc_close_all_except(const int *keep, int count);
 
-/// Drops this process's page-table entries for its read-only file mappings
-/// (the program's text and constants): pages used again fault back in from
-/// the page cache. A monitor calls it once its job runs, so it keeps only
+/// Drops this process's page-table entries for its executable file mappings
+/// (the program's text): pages used again fault back in from the page cache. A monitor calls it once its job runs, so it keeps only
 /// the pages its event loop touches.
 void jc_drop_readonly_file_pages(void);
 
