@@ -10,9 +10,15 @@ _jobctl_jobs() {
     jobctl "${sd[@]}" ps $1 2>/dev/null | awk 'NR > 1 { print $2 }' | sort -u
 }
 
+_jobctl_locks() {
+    local sd=()
+    [[ -n $_jobctl_state ]] && sd=(--state-dir "$_jobctl_state")
+    jobctl "${sd[@]}" locks 2>/dev/null | awk 'NR > 1 { print $1 }'
+}
+
 _jobctl() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local subs="spawn ps kill wait logs run rm prune help"
+    local subs="spawn ps kill wait logs run lock locks rm prune help"
     local i sub="" subidx=0
     _jobctl_state=""
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -36,10 +42,13 @@ _jobctl() {
         --stdout|--stderr) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --owner) COMPREPLY=($(compgen -W "$$ $PPID" -- "$cur")); return ;;
         -n|--name|-e|--env|-t|--timeout|--grace|--older-than) return ;;
+        --lock) COMPREPLY=($(compgen -W "$(_jobctl_locks)" -- "$cur")); return ;;
     esac
     local opts=""
     case $sub in
-        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --help" ;;
+        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --help" ;;
+        lock) opts="-t --timeout --shared --help" ;;
+        locks) opts="--help" ;;
         run) opts="-n --name -e --env -C --directory --timeout --help" ;;
         ps) opts="--json -q --quiet --running --finished --failed --help" ;;
         kill) opts="-s --signal --grace --wait --help" ;;
@@ -49,13 +58,25 @@ _jobctl() {
         prune) opts="--older-than --help" ;;
         help) COMPREPLY=($(compgen -W "$subs" -- "$cur")); return ;;
     esac
+    if [[ $sub == lock ]]; then
+        # The lock's name first, then the command.
+        local n=0
+        for ((i = subidx + 1; i < COMP_CWORD; i++)); do
+            case ${COMP_WORDS[i]} in -t|--timeout) ((i++)) ;; -*) ;; *) ((n++)) ;; esac
+        done
+        if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
+        elif ((n == 0)); then COMPREPLY=($(compgen -W "$(_jobctl_locks)" -- "$cur"))
+        elif ((n == 1)); then COMPREPLY=($(compgen -c -- "$cur"))
+        else COMPREPLY=($(compgen -f -- "$cur")); fi
+        return
+    fi
     case $sub in
         spawn|run)
             # After the first operand, complete the command and its files.
             for ((i = subidx + 1; i < COMP_CWORD; i++)); do
                 case ${COMP_WORDS[i]} in
                     --) ;;
-                    -n|--name|-e|--env|-C|--directory|--stdout|--stderr|--timeout|--owner) ((i++)); continue ;;
+                    -n|--name|-e|--env|-C|--directory|--stdout|--stderr|--timeout|--owner|--lock) ((i++)); continue ;;
                     -*) continue ;;
                 esac
                 COMPREPLY=($(compgen -f -- "$cur")); return

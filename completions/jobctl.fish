@@ -9,7 +9,7 @@ function __jobctl_jobs
     jobctl $sd ps $argv 2>/dev/null | awk 'NR > 1 { print $2 }' | sort -u
 end
 
-set -l subs spawn ps kill wait logs run rm prune help
+set -l subs spawn ps kill wait logs run lock locks rm prune help
 complete -c jobctl -f
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l state-dir -r -a '(__fish_complete_directories)' -d 'Keep state in DIR'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -s h -l help -d 'Show help'
@@ -20,6 +20,8 @@ complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a kill -d 'Signal
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a wait -d 'Wait for jobs to end'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a logs -d "Print a job's output"
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a run -d 'Run COMMAND in the foreground as a job'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a lock -d 'Run COMMAND holding a named lock'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a locks -d 'List locks, holders and waiters'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a rm -d 'Forget ended jobs'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a prune -d 'Forget every ended job'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a help -d "Show a subcommand's help"
@@ -34,6 +36,13 @@ complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l stdout -r -F -d 'Ap
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l stderr -r -F -d 'Append errors to FILE'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -l timeout -x -d 'Terminate after DURATION'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -a '(__fish_complete_command)'
+
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l lock -x -a '(jobctl locks 2>/dev/null | awk "NR > 1 { print \$1 }")' -d "Hold lock NAME for the job's life"
+
+# lock
+complete -c jobctl -n '__fish_seen_subcommand_from lock' -s t -l timeout -x -d 'Give up after DURATION'
+complete -c jobctl -n '__fish_seen_subcommand_from lock' -l shared -d 'Share the lock with other shared holders'
+complete -c jobctl -n '__fish_seen_subcommand_from lock' -a '(jobctl locks 2>/dev/null | awk "NR > 1 { print \$1 }")'
 
 # ps
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l json -d 'One JSON object per line'
@@ -55,5 +64,5 @@ complete -c jobctl -n '__fish_seen_subcommand_from wait' -l any -d 'Return when 
 complete -c jobctl -n '__fish_seen_subcommand_from logs' -s f -l follow -d 'Keep printing until the job ends'
 complete -c jobctl -n '__fish_seen_subcommand_from rm' -a '(__jobctl_jobs --finished)'
 complete -c jobctl -n '__fish_seen_subcommand_from prune' -l older-than -x -d 'Only jobs older than DURATION'
-complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs run rm prune'
+complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs run lock locks rm prune'
 complete -c jobctl -n "__fish_seen_subcommand_from $subs" -s h -l help -d 'Show help'

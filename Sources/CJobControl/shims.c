@@ -9,7 +9,9 @@
 #include <unistd.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/time.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -135,6 +137,36 @@ void jc_drop_readonly_file_pages(void) {
     }
 }
 
+static void noop_handler(int sig) { (void)sig; }
+
+int jc_flock_timeout(int fd, int op, int64_t ns) {
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = noop_handler;  // no SA_RESTART: flock returns EINTR
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, &old);
+    sigset_t alrm, oldmask;
+    sigemptyset(&alrm);
+    sigaddset(&alrm, SIGALRM);
+    sigprocmask(SIG_UNBLOCK, &alrm, &oldmask);
+    struct itimerval it;
+    memset(&it, 0, sizeof it);
+    it.it_value.tv_sec = ns / 1000000000;
+    it.it_value.tv_usec = (ns % 1000000000) / 1000;
+    if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0) it.it_value.tv_usec = 1;
+    setitimer(ITIMER_REAL, &it, NULL);
+    int r = flock(fd, op);
+    int e = errno;
+    struct itimerval off;
+    memset(&off, 0, sizeof off);
+    setitimer(ITIMER_REAL, &off, NULL);
+    sigprocmask(SIG_SETMASK, &oldmask, NULL);
+    sigaction(SIGALRM, &old, NULL);
+    if (r == 0) return 0;
+    errno = e == EINTR ? EWOULDBLOCK : e;
+    return -1;
+}
+
 int jc_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int jc_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
@@ -230,8 +262,17 @@ static int child_main(void *arg) {
         if (fds[i] >= 0 && move_fd(fds[i], i) < 0) fail(a, JC_STAGE_SETUP);
     }
     // Nothing else of ours leaks into the job: a caller's pipe held open by a
-    // job would keep `$(jobctl spawn ...)` from returning.
-    syscall(SYS_close_range, 3, ~0U, 0);
+    // job would keep `$(jobctl spawn ...)` from returning. Only a lock the
+    // job is to hold stays open.
+    int keep = spec->keep_fd;
+    if (keep > 2) {
+        if (keep > 3) syscall(SYS_close_range, 3, keep - 1, 0);
+        syscall(SYS_close_range, keep + 1, ~0U, 0);
+        int flags = fcntl(keep, F_GETFD);
+        if (flags >= 0) fcntl(keep, F_SETFD, flags & ~FD_CLOEXEC);
+    } else {
+        syscall(SYS_close_range, 3, ~0U, 0);
+    }
     if (spec->cwd && chdir(spec->cwd) < 0) fail(a, JC_STAGE_CHDIR);
     sigset_t none;
     sigemptyset(&none);

@@ -50,6 +50,9 @@ final class Monitor {
     /// to it and its descendants one by one, never to the group.
     var foreground = false
 
+    /// A lock the job holds for its whole life (`spawn --lock`, `lock`).
+    var lockFD: CInt = -1
+
     init(store: StateStore, job: Job, ownerPidfd: CInt, timeout: JobDuration?) {
         self.store = store
         self.job = job
@@ -73,7 +76,7 @@ final class Monitor {
                     var spec = jc_exec_spec(
                         argv: argv, envp: envp, cwd: cwd == nil ? nil : cwdp,
                         stdin_fd: stdin, stdout_fd: stdout, stderr_fd: stderr,
-                        new_session: newSession ? 1 : 0,
+                        new_session: newSession ? 1 : 0, keep_fd: lockFD,
                         // A daemon job must not outlive its monitor either.
                         parent_death_signal: job.daemon ? SIGKILL : 0)
                     return jc_spawn_job(&spec, &stage, &err)
@@ -127,7 +130,9 @@ final class Monitor {
         // `$(jobctl spawn ...)` wait for the job to end.
         let devNull = open("/dev/null", O_RDWR)
         for fd: CInt in 0...2 { dup2(devNull, fd) }
-        let keep = [sigfd, timeoutTimer, graceTimer, ownerPidfd, store.dirFD]
+        // The lock stays open here too: it is held until the monitor, which
+        // outlives the job and what it leaves behind, is done.
+        let keep = [sigfd, timeoutTimer, graceTimer, ownerPidfd, store.dirFD, lockFD]
         keep.withUnsafeBufferPointer { jc_close_all_except($0.baseAddress!, CInt($0.count)) }
         // A monitor lives as long as its job: keep only what the loop needs.
         jc_drop_readonly_file_pages()

@@ -13,6 +13,12 @@ public struct SpawnRequest {
     public var stdoutPath: String?
     public var stderrPath: String?
     public var timeout: JobDuration?
+    /// A named lock the job holds for its whole life; the job starts once it
+    /// has it.
+    public var lock: [UInt8]?
+    public var sharedLock = false
+    /// How long to wait for the lock (nil: for ever).
+    public var lockTimeout: Int64?
     public init(command: [[UInt8]]) { self.command = command }
 }
 
@@ -118,6 +124,16 @@ public struct Spawner {
         if devNull < 0 { throw .system("cannot open /dev/null", .current) }
         defer { close(devNull) }
 
+        // The lock first: the job starts only once it is held.
+        var lockFD: CInt = -1
+        if let name = request.lock {
+            let locks = NamedLocks(store: store)
+            let fd = try locks.open(name)
+            try locks.acquire(fd, shared: request.sharedLock, timeout: request.lockTimeout)
+            lockFD = fd.release()
+        }
+        defer { if lockFD >= 0 { close(lockFD) } }
+
         let id = try store.allocateID()
         if request.stdoutPath == nil {
             outFD = try store.createLog(id).release()
@@ -139,6 +155,7 @@ public struct Spawner {
         if monitorPid < 0 { throw .system("cannot fork", .current) }
         if monitorPid == 0 {
             let m = Monitor(store: store, job: job, ownerPidfd: own.pidfd, timeout: request.timeout)
+            m.lockFD = lockFD
             m.startDetached(env: env, cwd: request.directory == nil ? nil : cwd,
                             stdin: devNull, stdout: outFD, stderr: errFD >= 0 ? errFD : outFD, status: status.write)
         }
@@ -181,6 +198,14 @@ public struct Spawner {
         if insideDaemonJob() { throw Spawner.daemonRefusal }
         let own = try owner(request)
         let cwd = try Spawner.absolute(request.directory)
+        var lockFD: CInt = -1
+        if let name = request.lock {
+            let locks = NamedLocks(store: store)
+            let fd = try locks.open(name)
+            try locks.acquire(fd, shared: request.sharedLock, timeout: request.lockTimeout)
+            lockFD = fd.release()
+        }
+        defer { if lockFD >= 0 { close(lockFD) } }
         let id = try store.allocateID()
         var job = Job(id: id, name: request.name ?? Spawner.defaultName(request.command[0]))
         job.owner = own.pid
@@ -189,6 +214,7 @@ public struct Spawner {
         job.cwd = Array(cwd.utf8)
         let env = environment(id: id, extra: request.environment)
         let m = Monitor(store: store, job: job, ownerPidfd: -1, timeout: request.timeout)
+        m.lockFD = lockFD
         return try m.runForeground(env: env, cwd: request.directory == nil ? nil : cwd, request: request)
     }
 }

@@ -15,6 +15,7 @@ let commands: [CommandSpec] = [
             OptionSpec(long: "stdout", short: nil, value: "<file>", help: "Append output to FILE, not the job's log."),
             OptionSpec(long: "stderr", short: nil, value: "<file>", help: "Append standard error to FILE."),
             OptionSpec(long: "timeout", short: nil, value: "<duration>", help: "Terminate the job after DURATION."),
+            OptionSpec(long: "lock", short: nil, value: "<name>", help: "Hold lock NAME for the job's life; start once held."),
         ],
         example: ["id=$(jobctl spawn -n build -- make -j4)", "jobctl wait \"$id\""],
         commandFollows: true),
@@ -68,6 +69,22 @@ let commands: [CommandSpec] = [
         ],
         example: ["jobctl run -n migrate -- ./migrate.sh"],
         commandFollows: true),
+    CommandSpec(
+        name: "lock", operands: "<name> [--] <command> [<arg> ...]",
+        summary: "Run COMMAND holding the named lock; exit with its status.",
+        arguments: [("<name>", "The lock's name (no '/')."), ("<command>", "The command to run.")],
+        options: [
+            OptionSpec(long: "timeout", short: "t", value: "<duration>", help: "Give up after DURATION (exit 124)."),
+            OptionSpec(long: "shared", short: nil, value: nil, help: "Share the lock with other --shared holders."),
+        ],
+        example: ["jobctl lock deploy -- ./deploy.sh", "jobctl lock --timeout 0 cron-job -- ./nightly || echo busy"],
+        commandFollows: true),
+    CommandSpec(
+        name: "locks", operands: "",
+        summary: "List named locks with who holds and who waits.",
+        arguments: [],
+        options: [],
+        example: ["jobctl locks"]),
     CommandSpec(
         name: "rm", operands: "<job> ...",
         summary: "Forget ended jobs and delete their logs.",

@@ -47,6 +47,10 @@ func spawnRequest(_ opts: ParsedOptions) throws(JobctlError) -> SpawnRequest {
     r.stdoutPath = opts.value("stdout")
     r.stderrPath = opts.value("stderr")
     r.timeout = try duration(opts, "timeout")
+    if let l = opts.raw("lock") {
+        try NamedLocks.validate(l)
+        r.lock = l
+    }
     return r
 }
 
@@ -63,6 +67,39 @@ func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(Jobctl
         let req = try spawnRequest(opts)
         let store = try openStore(stateDir)
         return try Spawner(store: store).run(req)
+
+    case "lock":
+        // NAME, then the command: `lock NAME -- cmd` or `lock NAME cmd`.
+        guard var operands = Optional(opts.operands), !operands.isEmpty else { throw .usage("missing operand: a lock name") }
+        let name = operands.removeFirst()
+        if operands.first == Array("--".utf8) { operands.removeFirst() }
+        guard let first = operands.first, !first.isEmpty else { throw .usage("missing operand: the command to run") }
+        try NamedLocks.validate(name)
+        var req = SpawnRequest(command: operands)
+        req.lock = name
+        req.sharedLock = opts.has("shared")
+        req.lockTimeout = try duration(opts, "timeout")?.nanoseconds
+        let store = try openStore(stateDir)
+        return try Spawner(store: store).run(req)
+
+    case "locks":
+        try refuseOperands(opts)
+        let store = try openStore(stateDir)
+        var out = Stdout()
+        let rows = NamedLocks(store: store).list()
+        var cells = [["NAME", "MODE", "HOLDERS", "WAITERS"]]
+        for l in rows {
+            cells.append([printable(l.name), l.holders.isEmpty ? "free" : l.mode,
+                          l.holders.isEmpty ? "-" : l.holders.map(String.init).joined(separator: ","),
+                          l.waiters.isEmpty ? "-" : l.waiters.map(String.init).joined(separator: ",")])
+        }
+        var w = [0, 0, 0, 0]
+        for r in cells { for k in 0..<4 { w[k] = max(w[k], r[k].count) } }
+        for r in cells {
+            try out.write((0..<3).map { r[$0] + String(repeating: " ", count: w[$0] - r[$0].count) + "  " }.joined() + r[3] + "\n")
+        }
+        try out.flush()
+        return 0
 
     case "ps":
         let filters = ["running", "finished", "failed"].filter { opts.has($0) }

@@ -36,6 +36,11 @@ void jc_close_all_except(const int *keep, int count);
 /// the pages its event loop touches.
 void jc_drop_readonly_file_pages(void);
 
+/// flock(fd, op) that gives up after `ns` nanoseconds (op without LOCK_NB):
+/// 0 once locked, -1 with errno EWOULDBLOCK on timeout, or another errno.
+/// A timer signal with a no-op handler (no SA_RESTART) interrupts the wait.
+int jc_flock_timeout(int fd, int op, int64_t ns);
+
 /// pipe2(fds, O_CLOEXEC).
 int jc_pipe_cloexec(int fds[2]);
 
@@ -66,6 +71,7 @@ struct jc_exec_spec {
     const char *cwd;         // NULL: stay where we are
     int stdin_fd, stdout_fd, stderr_fd;
     int new_session;         // setsid(): own session and process group
+    int keep_fd;             // a descriptor the command inherits (a lock), or -1
     int parent_death_signal; // 0: none
 };
 
