@@ -18,7 +18,7 @@ _jobctl_locks() {
 
 _jobctl() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local subs="spawn ps kill wait logs run lock locks rm prune help"
+    local subs="spawn ps kill wait logs run lock locks queue rm prune help"
     local i sub="" subidx=0
     _jobctl_state=""
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -49,6 +49,7 @@ _jobctl() {
         spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --help" ;;
         lock) opts="-t --timeout --shared --help" ;;
         locks) opts="--help" ;;
+        queue) opts="-t --timeout --help" ;;
         run) opts="-n --name -e --env -C --directory --timeout --help" ;;
         ps) opts="--json -q --quiet --running --finished --failed --help" ;;
         kill) opts="-s --signal --grace --wait --help" ;;
@@ -58,6 +59,21 @@ _jobctl() {
         prune) opts="--older-than --help" ;;
         help) COMPREPLY=($(compgen -W "$subs" -- "$cur")); return ;;
     esac
+    if [[ $sub == queue ]]; then
+        local n=0
+        for ((i = subidx + 1; i < COMP_CWORD; i++)); do
+            case ${COMP_WORDS[i]} in -t|--timeout) ((i++)) ;; -*) ;; *) ((n++)) ;; esac
+        done
+        if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        elif ((n == 0)); then COMPREPLY=($(compgen -W "put get len" -- "$cur"))
+        elif ((n == 1)); then
+            local sd=()
+            [[ -n $_jobctl_state ]] && sd=(--state-dir "$_jobctl_state")
+            local dir=${_jobctl_state:-${JOBCTL_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/jobctl}}
+            COMPREPLY=($(compgen -W "$(ls "$dir/queues" 2>/dev/null)" -- "$cur"))
+        fi
+        return
+    fi
     if [[ $sub == lock ]]; then
         # The lock's name first, then the command.
         local n=0

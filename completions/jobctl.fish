@@ -9,7 +9,7 @@ function __jobctl_jobs
     jobctl $sd ps $argv 2>/dev/null | awk 'NR > 1 { print $2 }' | sort -u
 end
 
-set -l subs spawn ps kill wait logs run lock locks rm prune help
+set -l subs spawn ps kill wait logs run lock locks queue rm prune help
 complete -c jobctl -f
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l state-dir -r -a '(__fish_complete_directories)' -d 'Keep state in DIR'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -s h -l help -d 'Show help'
@@ -22,6 +22,7 @@ complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a logs -d "Print 
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a run -d 'Run COMMAND in the foreground as a job'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a lock -d 'Run COMMAND holding a named lock'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a locks -d 'List locks, holders and waiters'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a queue -d 'A durable FIFO queue: put, get, len'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a rm -d 'Forget ended jobs'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a prune -d 'Forget every ended job'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a help -d "Show a subcommand's help"
@@ -44,6 +45,10 @@ complete -c jobctl -n '__fish_seen_subcommand_from lock' -s t -l timeout -x -d '
 complete -c jobctl -n '__fish_seen_subcommand_from lock' -l shared -d 'Share the lock with other shared holders'
 complete -c jobctl -n '__fish_seen_subcommand_from lock' -a '(jobctl locks 2>/dev/null | awk "NR > 1 { print \$1 }")'
 
+# queue
+complete -c jobctl -n '__fish_seen_subcommand_from queue; and not __fish_seen_subcommand_from put get len' -a 'put get len'
+complete -c jobctl -n '__fish_seen_subcommand_from queue' -s t -l timeout -x -d 'get: give up after DURATION'
+
 # ps
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l json -d 'One JSON object per line'
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -s q -l quiet -d 'Ids only'
@@ -64,5 +69,5 @@ complete -c jobctl -n '__fish_seen_subcommand_from wait' -l any -d 'Return when 
 complete -c jobctl -n '__fish_seen_subcommand_from logs' -s f -l follow -d 'Keep printing until the job ends'
 complete -c jobctl -n '__fish_seen_subcommand_from rm' -a '(__jobctl_jobs --finished)'
 complete -c jobctl -n '__fish_seen_subcommand_from prune' -l older-than -x -d 'Only jobs older than DURATION'
-complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs run lock locks rm prune'
+complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs run lock locks queue rm prune'
 complete -c jobctl -n "__fish_seen_subcommand_from $subs" -s h -l help -d 'Show help'

@@ -86,6 +86,14 @@ let commands: [CommandSpec] = [
         options: [],
         example: ["jobctl locks"]),
     CommandSpec(
+        name: "queue", operands: "put|get|len <name> [<value>|-]",
+        summary: "A durable first-in first-out queue shared by any shells.",
+        arguments: [("put <name> [<value>|-]", "Add VALUE and a newline, or stdin's bytes with -."),
+                    ("get <name>", "Take the oldest value and write it out exactly."),
+                    ("len <name>", "Print how many values wait.")],
+        options: [OptionSpec(long: "timeout", short: "t", value: "<duration>", help: "get: give up after DURATION (exit 124).")],
+        example: ["jobctl queue put work \"$file\"", "while f=$(jobctl queue get --timeout 5 work); do ./process \"$f\"; done"]),
+    CommandSpec(
         name: "rm", operands: "<job> ...",
         summary: "Forget ended jobs and delete their logs.",
         arguments: [("<job>", "A job id or name.")],

@@ -82,6 +82,42 @@ func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(Jobctl
         let store = try openStore(stateDir)
         return try Spawner(store: store).run(req)
 
+    case "queue":
+        var ops = opts.operands
+        guard !ops.isEmpty else { throw .usage("missing operand: put, get or len") }
+        let verb = String(decoding: ops.removeFirst(), as: UTF8.self)
+        guard let name = ops.first else { throw .usage("missing operand: a queue name") }
+        ops.removeFirst()
+        try NamedLocks.validate(name)
+        if verb != "get" && opts.has("timeout") { throw .usage("--timeout goes with queue get") }
+        let store = try openStore(stateDir)
+        let queues = Queues(store: store)
+        switch verb {
+        case "put":
+            guard ops.count <= 1 else { throw .usage("queue put takes one value (quote it, or use - for stdin)") }
+            let value: [UInt8]
+            if ops.isEmpty || ops[0] == [UInt8(ascii: "-")] {
+                do throws(Errno) { value = try FileDescriptor(rawValue: dup(0)).readAll() }
+                catch { throw .system("cannot read standard input", error) }
+            } else {
+                value = ops[0] + [10]  // like echo
+            }
+            try queues.put(name, value)
+        case "get":
+            guard ops.isEmpty else { throw .usage("queue get takes a queue name only") }
+            // SIGPIPE would kill us mid-write; EPIPE lets the value go back instead.
+            signal(SIGPIPE, SIG_IGN)
+            try queues.get(name, timeout: try duration(opts, "timeout")?.nanoseconds) { (v) throws(JobctlError) in
+                do throws(Errno) { try writeAll(fd: 1, v) } catch { throw .system("cannot write the value", error) }
+            }
+        case "len":
+            guard ops.isEmpty else { throw .usage("queue len takes a queue name only") }
+            writeString(1, "\(try queues.count(name))\n")
+        default:
+            throw .usage("unknown queue operation '\(verb)' (put, get or len)")
+        }
+        return 0
+
     case "locks":
         try refuseOperands(opts)
         let store = try openStore(stateDir)
