@@ -43,10 +43,14 @@ _jobctl() {
         --owner) COMPREPLY=($(compgen -W "$$ $PPID" -- "$cur")); return ;;
         -n|--name|-e|--env|-t|--timeout|--grace|--older-than) return ;;
         --lock) COMPREPLY=($(compgen -W "$(_jobctl_locks)" -- "$cur")); return ;;
+        --pool)
+            local dir=${_jobctl_state:-${JOBCTL_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/jobctl}}
+            COMPREPLY=($(compgen -W "$(ls "$dir/pools" 2>/dev/null)" -- "$cur")); return ;;
+        --slots) return ;;
     esac
     local opts=""
     case $sub in
-        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --help" ;;
+        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --pool --slots --help" ;;
         lock) opts="-t --timeout --shared --help" ;;
         locks) opts="--help" ;;
         queue) opts="-t --timeout --help" ;;
@@ -92,7 +96,7 @@ _jobctl() {
             for ((i = subidx + 1; i < COMP_CWORD; i++)); do
                 case ${COMP_WORDS[i]} in
                     --) ;;
-                    -n|--name|-e|--env|-C|--directory|--stdout|--stderr|--timeout|--owner|--lock) ((i++)); continue ;;
+                    -n|--name|-e|--env|-C|--directory|--stdout|--stderr|--timeout|--owner|--lock|--pool|--slots) ((i++)); continue ;;
                     -*) continue ;;
                 esac
                 COMPREPLY=($(compgen -f -- "$cur")); return

@@ -39,6 +39,8 @@ complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -l timeout -x -d '
 complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -a '(__fish_complete_command)'
 
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l lock -x -a '(jobctl locks 2>/dev/null | awk "NR > 1 { print \$1 }")' -d "Hold lock NAME for the job's life"
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l pool -x -d 'Queue in pool NAME'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l slots -x -d "Set the pool's size"
 
 # lock
 complete -c jobctl -n '__fish_seen_subcommand_from lock' -s t -l timeout -x -d 'Give up after DURATION'

@@ -44,6 +44,8 @@ public struct Job: Sendable {
     public var ended: Int64?
     public var exit: ExitStatus?
     public var removed = false
+    /// The pool the job runs in, if any (`spawn --pool`).
+    public var pool: [UInt8]?
 
     public init(id: JobID, name: [UInt8]) {
         self.id = id

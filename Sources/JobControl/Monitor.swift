@@ -103,6 +103,9 @@ final class Monitor {
             _ = msg.withUnsafeBytes { Glibc.write(status, $0.baseAddress!, 8) }
             close(status)
         }
+        if job.pool != nil {
+            runQueued(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, report: report)
+        }
         let started = startJob(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, newSession: true)
         if started.pid < 0 {
             report(started.stage, started.errno)
@@ -136,6 +139,65 @@ final class Monitor {
         keep.withUnsafeBufferPointer { jc_close_all_except($0.baseAddress!, CInt($0.count)) }
         // A monitor lives as long as its job: keep only what the loop needs.
         jc_drop_readonly_file_pages()
+        _ = loop()
+        _exit(0)
+    }
+
+    /// A pool job: recorded as queued (spawn returns then), waits for its
+    /// turn and a slot, holding the slot while it runs. A kill or the
+    /// owner's end while queued removes it: recorded as killed, never run.
+    /// Never returns.
+    func runQueued(env: [[UInt8]], cwd: String?, stdin: CInt, stdout: CInt, stderr: CInt,
+                   report: (Int32, Int32) -> Void) -> Never {
+        job.monitor = getpid()
+        job.monitorStart = ProcStat.read(getpid())?.startTime ?? 0
+        job.started = wallClockMicros()
+        do throws(JobctlError) {
+            try store.append(Records.encode(job))
+        } catch {
+            if case .system(_, let e) = error { report(ExecFailure.recordStage, e.rawValue) } else { report(ExecFailure.recordStage, EIO) }
+            _exit(0)
+        }
+        report(0, 0)
+        // As in startDetached: keep nothing of the caller's, or `$(jobctl
+        // spawn --pool ...)` would wait for the job; keep the job's own stdio.
+        let devNull = open("/dev/null", O_RDWR)
+        for fd: CInt in 0...2 where fd != stdin && fd != stdout && fd != stderr { dup2(devNull, fd) }
+        let keep = [sigfd, timeoutTimer, graceTimer, ownerPidfd, store.dirFD, lockFD, stdin, stdout, stderr]
+        keep.withUnsafeBufferPointer { jc_close_all_except($0.baseAddress!, CInt($0.count)) }
+        jc_drop_readonly_file_pages()
+        var killedBy: Int32?
+        let extra = ownerPidfd >= 0 ? [sigfd, ownerPidfd] : [sigfd]
+        let slot = try? Pools(store: store).waitForSlot(pool: job.pool!, id: job.id, extraFDs: extra) { ready in
+            if ready[0] {
+                var signo: Int32 = 0, sender: pid_t = 0, value: UInt64 = 0
+                while jc_signalfd_read(sigfd, &signo, &sender, &value) == 1 {
+                    if signo == KillRequest.carrier { killedBy = KillRequest(payload: value).signal }
+                    else if signo != SIGCHLD { killedBy = SIGTERM }
+                }
+            }
+            if ready.count > 1 && ready[1] { killedBy = SIGTERM }
+            return killedBy != nil
+        }
+        guard let slotFD = slot ?? nil else {
+            // Killed while queued (or the pool could not be used): it never runs.
+            let e = ExitStatus(code: -(killedBy ?? SIGTERM))
+            try? store.append(Records.encodeExit(job.id, e, ended: wallClockMicros()), sync: true)
+            _exit(0)
+        }
+        let started = startJob(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, newSession: true)
+        if started.pid < 0 {
+            // A queued command that cannot run is recorded as 127 or 126.
+            let code: Int32 = started.stage == JC_STAGE_EXEC && started.errno == ENOENT ? 127 : 126
+            try? store.append(Records.encodeExit(job.id, ExitStatus(code: code), ended: wallClockMicros()), sync: true)
+            _exit(0)
+        }
+        job.pid = started.pid
+        job.pgid = started.pid
+        job.pidStart = ProcStat.read(started.pid)?.startTime ?? 0
+        try? store.append(Records.encodeRun(job.id, pid: started.pid, pidStart: job.pidStart, started: wallClockMicros()))
+        for fd in [stdin, stdout, stderr] where fd > 2 { close(fd) }
+        _ = slotFD  // held, with the lock's monitor, until the monitor exits
         _ = loop()
         _exit(0)
     }

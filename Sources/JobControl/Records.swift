@@ -7,11 +7,13 @@ public enum Event {
     case start(Job)
     case exit(JobID, ExitStatus, Int64)
     case remove(JobID)
+    /// A queued job began to run: its pid, pgid, pid start time and start.
+    case run(JobID, Int32, UInt64, Int64)
 
     public var id: JobID {
         switch self {
         case .start(let j): return j.id
-        case .exit(let id, _, _), .remove(let id): return id
+        case .exit(let id, _, _), .remove(let id), .run(let id, _, _, _): return id
         }
     }
 }
@@ -38,6 +40,7 @@ public enum Records {
         w.field("command", j.command)
         w.field("cwd", j.cwd)
         w.field("log", j.log)
+        if let pool = j.pool { w.field("pool", pool) }
         w.timestamp("started", micros: j.started)
         if let e = j.exit, let t = j.ended {
             w.field("exitcode", e.code)
@@ -56,6 +59,21 @@ public enum Records {
         w.field("id", id)
         w.field("exitcode", e.code)
         w.timestamp("ended", micros: ended)
+        w.endObject()
+        w.bytes.append(10)
+        return w.bytes
+    }
+
+    public static func encodeRun(_ id: JobID, pid: Int32, pidStart: UInt64, started: Int64) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("v", version)
+        w.field("event", "run")
+        w.field("id", id)
+        w.field("pid", pid)
+        w.field("pgid", pid)
+        w.field("pidstart", pidStart)
+        w.timestamp("started", micros: started)
         w.endObject()
         w.bytes.append(10)
         return w.bytes
@@ -83,7 +101,7 @@ public enum Records {
     /// Decodes one line (without its newline).
     public static func decode(_ line: UnsafeBufferPointer<UInt8>) -> Decoded {
         var v: Int64 = -1
-        var kind = 0  // 1 start, 2 exit, 3 remove, 4 job
+        var kind = 0  // 1 start, 2 exit, 3 remove, 4 job, 5 run
         var job = Job(id: 0, name: [])
         var code: Int64?
         var ended: Int64?
@@ -107,9 +125,11 @@ public enum Records {
                     else if s.elementsEqual("exit".utf8) { kind = 2 }
                     else if s.elementsEqual("remove".utf8) { kind = 3 }
                     else if s.elementsEqual("job".utf8) { kind = 4 }
+                    else if s.elementsEqual("run".utf8) { kind = 5 }
                 } else if k.equals("name") { job.name = s }
                 else if k.equals("cwd") { job.cwd = s }
                 else if k.equals("log") { job.log = s }
+                else if k.equals("pool") { job.pool = s }
                 else if k.equals("started") {
                     if let t = Timestamp.parse(s) { job.started = t } else { ok = false }
                 } else if k.equals("ended") {
@@ -134,6 +154,9 @@ public enum Records {
             return .event(.exit(job.id, ExitStatus(code: Int32(c)), t))
         case 3:
             return .event(.remove(job.id))
+        case 5:
+            guard let pid = job.pid else { return .invalid }
+            return .event(.run(job.id, pid, job.pidStart, job.started))
         case 4:
             guard let c = code, let t = ended, c >= -64, c <= 255 else { return .invalid }
             job.exit = ExitStatus(code: Int32(c))

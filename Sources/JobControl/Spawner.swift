@@ -19,6 +19,10 @@ public struct SpawnRequest {
     public var sharedLock = false
     /// How long to wait for the lock (nil: for ever).
     public var lockTimeout: Int64?
+    /// Run in this pool, queued until a slot is free.
+    public var pool: [UInt8]?
+    /// Set the pool's size (remembered for later spawns).
+    public var slots: Int?
     public init(command: [[UInt8]]) { self.command = command }
 }
 
@@ -146,6 +150,8 @@ public struct Spawner {
         job.command = request.command
         job.cwd = Array(cwd.utf8)
         job.log = logPath
+        job.pool = request.pool
+        if let pool = request.pool, let n = request.slots { try Pools(store: store).setSize(pool, n) }
         let env = environment(id: id, extra: request.environment)
 
         let status: (read: CInt, write: CInt)

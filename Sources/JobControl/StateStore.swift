@@ -210,6 +210,10 @@ public final class StateStore {
                     else { pendingExits[id] = (e, t) }
                 case .event(.remove(let id)):
                     if let k = index[id] { jobs[k].removed = true }
+                case .event(.run(let id, let pid, let st, let t)):
+                    if let k = index[id] {
+                        jobs[k].pid = pid; jobs[k].pgid = pid; jobs[k].pidStart = st; jobs[k].started = t
+                    }
                 }
             }
         }
@@ -253,11 +257,13 @@ public final class StateStore {
     /// The job with this id, folding only the lines after its start.
     public func job(id: JobID) -> Job? {
         var exit: (ExitStatus, Int64)?
+        var ran: (Int32, UInt64, Int64)?
         var removed = false
         var found: Job?
         scanBackwards { d in
             switch d {
             case .event(.exit(let i, let e, let t)) where i == id: if exit == nil { exit = (e, t) }
+            case .event(.run(let i, let pid, let st, let t)) where i == id: if ran == nil { ran = (pid, st, t) }
             case .event(.remove(let i)) where i == id: removed = true
             case .event(.start(let j)) where j.id == id: found = j; return true
             case .whole(let j) where j.id == id: found = j; return true
@@ -266,6 +272,7 @@ public final class StateStore {
             return false
         }
         guard var j = found, !removed else { return nil }
+        if let (pid, st, t) = ran { j.pid = pid; j.pgid = pid; j.pidStart = st; j.started = t }
         if let (e, t) = exit { j.exit = e; j.ended = t }
         return j
     }

@@ -16,6 +16,8 @@ let commands: [CommandSpec] = [
             OptionSpec(long: "stderr", short: nil, value: "<file>", help: "Append standard error to FILE."),
             OptionSpec(long: "timeout", short: nil, value: "<duration>", help: "Terminate the job after DURATION."),
             OptionSpec(long: "lock", short: nil, value: "<name>", help: "Hold lock NAME for the job's life; start once held."),
+            OptionSpec(long: "pool", short: nil, value: "<name>", help: "Queue in pool NAME; run when a slot is free."),
+            OptionSpec(long: "slots", short: nil, value: "<n>", help: "Set the pool's size (remembered; default 1)."),
         ],
         example: ["id=$(jobctl spawn -n build -- make -j4)", "jobctl wait \"$id\""],
         commandFollows: true),

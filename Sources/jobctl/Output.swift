@@ -113,6 +113,7 @@ func jsonLine(_ j: Job, _ st: JobState, into w: inout JSONWriter) {
     w.field("command", j.command)
     w.field("cwd", j.cwd)
     w.field("log", j.log)
+    if let pool = j.pool { w.field("pool", pool) } else { w.null("pool") }
     w.timestamp("started", micros: j.started)
     if let t = j.ended { w.timestamp("ended", micros: t) } else { w.null("ended") }
     w.endObject()

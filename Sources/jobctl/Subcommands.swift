@@ -51,6 +51,15 @@ func spawnRequest(_ opts: ParsedOptions) throws(JobctlError) -> SpawnRequest {
         try NamedLocks.validate(l)
         r.lock = l
     }
+    if let p = opts.raw("pool") {
+        try NamedLocks.validate(p)
+        r.pool = p
+    }
+    if let s = opts.value("slots") {
+        guard r.pool != nil else { throw .usage("--slots goes with --pool") }
+        guard let n = Int(s), n >= 1, n <= 100_000 else { throw .usage("invalid --slots '\(s)' (a whole number from 1)") }
+        r.slots = n
+    }
     return r
 }
 

@@ -1,0 +1,162 @@
+import CJobControl
+import Glibc
+
+/// Pools: at most N jobs of a pool run at once; the others are `queued` and
+/// start in id order as slots free, whoever spawned them and whether or not
+/// that shell is still there.
+///
+///     STATE/pools/NAME/size     N, remembered from the last --slots
+///     STATE/pools/NAME/slot.K   flock'ed by the monitor of a running job
+///     STATE/pools/NAME/wait.ID  flock'ed by the monitor of a queued job
+///
+/// Everything is a kernel lock, so a monitor that dies, SIGKILL included,
+/// frees its slot or its place in line. A queued monitor waits only on its
+/// predecessor in line (inotify on that one file, a pidfd on its monitor);
+/// the head of the line waits on the slot holders' pidfds and on the pool
+/// directory (a new size). Nothing polls.
+public struct Pools {
+    public let store: StateStore
+    public static let dir = "pools"
+    public init(store: StateStore) { self.store = store }
+
+    func openPool(_ name: [UInt8]) throws(JobctlError) -> CInt {
+        try NamedLocks.validate(name)
+        var d = openat(store.dirFD, Pools.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        if d < 0 && errno == ENOENT {
+            _ = mkdirat(store.dirFD, Pools.dir, 0o700)
+            d = openat(store.dirFD, Pools.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        }
+        if d < 0 { throw .system("cannot open \(store.path)/\(Pools.dir)", .current) }
+        defer { close(d) }
+        let p = withCStringArray([name]) { n -> CInt in
+            var p = openat(d, n[0]!, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if p < 0 && errno == ENOENT {
+                _ = mkdirat(d, n[0]!, 0o700)
+                p = openat(d, n[0]!, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            }
+            return p
+        }
+        if p < 0 { throw .system("cannot open pool \(display(name))", .current) }
+        return p
+    }
+
+    /// Remembers the pool's size for this and later spawns.
+    public func setSize(_ name: [UInt8], _ n: Int) throws(JobctlError) {
+        let p = try openPool(name)
+        defer { close(p) }
+        let tmp = "size.\(getpid())"
+        do throws(Errno) {
+            let f = try openAt(p, tmp, O_WRONLY | O_CREAT | O_TRUNC)
+            try f.writeAll(Array("\(n)\n".utf8))
+        } catch { throw .system("cannot set the size of pool \(display(name))", error) }
+        if renameat(p, tmp, p, "size") != 0 { throw .system("cannot set the size of pool \(display(name))", .current) }
+    }
+
+    static func size(_ p: CInt) -> Int {
+        guard let f = try? openAt(p, "size", O_RDONLY), let b = try? f.readAll(),
+              let n = Int(String(decoding: b, as: UTF8.self).split(separator: "\n").first ?? "") else { return 1 }
+        return max(1, n)
+    }
+
+    /// `pid start` written into a lock file by its holder, for pidfds.
+    static func writeHolder(_ fd: CInt) {
+        let me = getpid()
+        let text = Array("\(me) \(ProcStat.read(me)?.startTime ?? 0)\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
+    }
+
+    static func readHolder(_ p: CInt, _ file: String) -> (Int32, UInt64)? {
+        guard let f = try? openAt(p, file, O_RDONLY), let b = try? f.readAll() else { return nil }
+        let w = String(decoding: b, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard w.count >= 2, let pid = Int32(w[0]), let st = UInt64(w[1]) else { return nil }
+        return (pid, st)
+    }
+
+    /// Is this lock file held by someone? (A lock we can take is not.)
+    static func isHeld(_ p: CInt, _ file: String) -> Bool {
+        guard let f = try? openAt(p, file, O_RDONLY) else { return false }
+        return flock(f.rawValue, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK
+    }
+
+    static func waitingIDs(_ p: CInt) -> [Int] {
+        let d = openat(p, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard d >= 0, let dir = fdopendir(d) else { return [] }
+        defer { closedir(dir) }
+        var ids: [Int] = []
+        while let e = readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix("wait."), let id = Int(name.dropFirst(5)) { ids.append(id) }
+        }
+        return ids
+    }
+
+    /// What a queued monitor is told while it waits.
+    public enum Interrupt { case killed(Int32), none }
+
+    /// Waits for this job's turn and a free slot. Returns the slot's
+    /// descriptor (hold it while the job runs), or nil if `interrupted`
+    /// said to give up (a kill, the owner's death) first.
+    func waitForSlot(pool name: [UInt8], id: JobID, extraFDs: [CInt],
+                     interrupted: ([Bool]) -> Bool) throws(JobctlError) -> CInt? {
+        let p = try openPool(name)
+        defer { close(p) }
+        let mutex = try openAt(p, ".lock", O_RDWR | O_CREAT, or: "cannot open the pool's lock")
+        let mine = "wait.\(id)"
+        let place = openat(p, mine, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if place < 0 { throw .system("cannot queue in pool \(display(name))", .current) }
+        _ = flock(place, LOCK_EX)
+        Pools.writeHolder(place)
+        defer { _ = unlinkat(p, mine, 0); close(place) }
+        let inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
+        defer { close(inotify) }
+        var wd: Int32 = -1
+        while true {
+            var slot: CInt = -1
+            var pred: Int?
+            var watchPIDs: [(Int32, UInt64)] = []
+            _ = flock(mutex.rawValue, LOCK_EX)
+            // My predecessor: the nearest lower id still waiting (its lock held).
+            for other in Pools.waitingIDs(p).filter({ $0 < id }).sorted(by: >) {
+                if Pools.isHeld(p, "wait.\(other)") { pred = other; break }
+                _ = unlinkat(p, "wait.\(other)", 0)  // its monitor is gone
+            }
+            if pred == nil {
+                for k in 0..<Pools.size(p) {
+                    let f = openat(p, "slot.\(k)", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+                    if f < 0 { continue }
+                    if flock(f, LOCK_EX | LOCK_NB) == 0 {
+                        Pools.writeHolder(f)
+                        slot = f
+                        break
+                    }
+                    if let h = Pools.readHolder(p, "slot.\(k)") { watchPIDs.append(h) }
+                    close(f)
+                }
+            } else if let h = Pools.readHolder(p, "wait.\(pred!)") {
+                watchPIDs.append(h)
+            }
+            _ = flock(mutex.rawValue, LOCK_UN)
+            if slot >= 0 { return slot }
+
+            // Sleep until something that could change the answer happens.
+            if wd >= 0 { _ = inotify_rm_watch(inotify, wd) }
+            let poolPath = "\(store.path)/\(Pools.dir)/\(display(name))"
+            if let pr = pred {
+                wd = inotify_add_watch(inotify, "\(poolPath)/wait.\(pr)", UInt32(IN_ATTRIB | IN_DELETE_SELF))
+                if wd < 0 { continue }  // gone already: look again
+            } else {
+                // Only a new size file: slots free through the holders' pidfds,
+                // and our own opening and closing of slot files must not wake us.
+                wd = inotify_add_watch(inotify, poolPath, UInt32(IN_MOVED_TO))
+            }
+            let pidfds = watchPIDs.compactMap { pidfdIfSame($0.0, start: $0.1) }
+            if pidfds.count < watchPIDs.count { for fd in pidfds { close(fd) }; continue }  // a holder died: retry
+            let ready = pollReadable(extraFDs + [inotify] + pidfds, timeoutNs: -1)
+            for fd in pidfds { close(fd) }
+            var buf = [UInt8](repeating: 0, count: 4096)
+            while buf.withUnsafeMutableBytes({ Glibc.read(inotify, $0.baseAddress!, $0.count) }) > 0 {}
+            if interrupted(Array(ready.prefix(extraFDs.count))) { return nil }
+        }
+    }
+}

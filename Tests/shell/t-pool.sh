@@ -1,0 +1,65 @@
+# Pools: at most N at once, id order, queued jobs outlive their spawner, a
+# killed queued job never runs, a killed monitor frees its slot.
+. "$(dirname "$0")/lib.sh"
+
+# 6 jobs in a 2-slot pool: never more than 2 at once, started in id order.
+ids=""
+k=0
+while [ $k -lt 6 ]; do
+    ids="$ids $(j spawn --pool two --slots 2 -- sh -c "echo start \$JOBCTL_JOB_ID >> $T/log; sleep 0.1; echo end \$JOBCTL_JOB_ID >> $T/log")"
+    k=$((k + 1))
+done
+# shellcheck disable=SC2086
+j wait $ids; st=$?
+same "6 jobs in a 2-slot pool all succeed" "$st" 0
+same "... never more than 2 at once" "$(awk '/^start/ {n++; if (n > m) m = n} /^end/ {n--} END {print m}' "$T/log")" 2
+same "... started in id order" "$(awk '/^start/ {print $2}' "$T/log" | tr '\n' ' ')" "$(echo $ids) "
+
+# Queued jobs start after the spawning shell has gone.
+r=$(fifo started)
+# Held open read-write: no EOF between writers, and nothing written is lost.
+exec 4<>"$r"
+sh -c "'$JOBCTL' spawn --pool solo --slots 1 -- sh -c 'echo a > $r; sleep 0.2' >/dev/null
+       '$JOBCTL' spawn --pool solo -- sh -c 'echo b > $r' > $T/b.id"
+same "the second job is queued when its shell exits" "$(field "$(cat "$T/b.id")" state)" queued
+read -r first <&4; read -r second <&4
+same "... and both run after it has gone, in order" "$first $second" "a b"
+j wait "$(cat "$T/b.id")"
+same "... the queued one is recorded as it ended" "$(field "$(cat "$T/b.id")" exitcode)" 0
+
+# A queued job that is killed never runs.
+r=$(fifo hold)
+a=$(j spawn --pool one --slots 1 -- sh -c "echo in > $r; sleep 100")
+read -r _ < "$r"
+b=$(j spawn --pool one -- touch "$T/ran")
+status 0 "a queued job is alive for kill -s 0" j kill -s 0 "$b"
+j kill "$b"
+j wait "$b"; st=$?
+same "killing a queued job: wait says 143" "$st" 143
+same "... recorded as killed" "$(field "$b" state)" killed
+# The slot frees once the running job's monitor is SIGKILLed: the next job runs.
+c=$(j spawn --pool one -- true)
+kill -9 "$(field "$a" monitor)"
+j wait --timeout 20 "$c"; st=$?
+same "a SIGKILLed monitor frees its slot: the next job runs" "$st" 0
+check "... and the killed queued job never ran" test ! -e "$T/ran"
+j kill -s KILL "$a" 2>/dev/null; pkill -xf "sleep 100" 2>/dev/null
+
+# A new --slots takes effect for the next start.
+r=$(fifo grow)
+exec 5<>"$r"
+a=$(j spawn --pool grow --slots 1 -- sh -c "echo \$JOBCTL_JOB_ID > $r; sleep 100")
+read -r _ <&5
+b=$(j spawn --pool grow -- sh -c "echo \$JOBCTL_JOB_ID > $r; sleep 100")
+same "with 1 slot the second job waits" "$(field "$b" state)" queued
+c=$(j spawn --pool grow --slots 3 -- sh -c "echo \$JOBCTL_JOB_ID > $r; sleep 100")
+read -r x <&5; read -r y <&5
+same "raising --slots to 3 starts the queued jobs" "$(echo "$x $y" | tr ' ' '\n' | sort -n | tr '\n' ' ')" "$b $c "
+j kill "$a" "$b" "$c"
+
+# A queued command that turns out not to run is recorded 127 or 126.
+a=$(j spawn --pool err -- no-such-command-xyz); j wait "$a"; st=$?
+same "a queued command not found is recorded 127" "$st:$(field "$a" exitcode)" "127:127"
+status 2 "--slots without --pool is a usage error" j spawn --slots 2 -- true
+status 2 "--slots 0 is a usage error" j spawn --pool p --slots 0 -- true
+finish
