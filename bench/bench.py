@@ -206,6 +206,50 @@ def case_daemon():
         os.close(fd); owner.wait()
     row("7 daemon reaction", "owner SIGKILL -> daemon job dead", med(lat), "ms median", f"p99 {p99(lat):.3f} ms")
 
+# 8. lock -------------------------------------------------------------------------------
+def case_lock():
+    s = fresh_state("lock")
+    lockfile = os.path.join(TMP, "flock.file")
+    e = env(JOBCTL_STATE_DIR=s)
+    res = {"jobctl lock L -- true": [], "flock FILE true": []}
+    for _ in range(N):
+        res["jobctl lock L -- true"].append(timed([JOBCTL, "lock", "L", "--", "true"], e))
+        res["flock FILE true"].append(timed(["flock", lockfile, "true"]))
+    j = med(res["jobctl lock L -- true"])
+    for k, v in res.items():
+        row("8 lock", f"acquire, run true, release: {k}", med(v), "ms median", f"jobctl/this {j / med(v):.2f}" if not k.startswith("jobctl") else "")
+
+# 9. queue ------------------------------------------------------------------------------
+def case_queue():
+    s = fresh_state("queue")
+    e = env(JOBCTL_STATE_DIR=s)
+    rt = []
+    for i in range(N if SMOKE else 100):
+        a = time.perf_counter()
+        subprocess.run([JOBCTL, "queue", "put", "rt", f"v{i}"], env=e)
+        subprocess.run([JOBCTL, "queue", "get", "rt"], env=e, stdout=subprocess.DEVNULL)
+        rt.append((time.perf_counter() - a) * 1000)
+    row("9 queue", "put + get round trip", med(rt), "ms median")
+    per = 10 if SMOKE else 250
+    script = (f'for p in 1 2 3 4; do (for i in $(seq {per}); do "{JOBCTL}" queue put tp "$p-$i"; done) & done; '
+              f'for c in 1 2 3 4; do (n=0; while [ $n -lt {per} ]; do "{JOBCTL}" queue get tp >/dev/null && n=$((n+1)); done) & done; wait')
+    t = timed(["sh", "-c", script], e) / 1000
+    row("9 queue", f"4 producers x {per}, 4 consumers", 4 * per / t, "values/s")
+
+# 10. pool ------------------------------------------------------------------------------
+def case_pool():
+    n = 40 if SMOKE else 1000
+    s = fresh_state("pool")
+    e = env(JOBCTL_STATE_DIR=s)
+    script = f'for i in $(seq {n}); do "{JOBCTL}" spawn --pool p --slots 4 -- true >/dev/null; done; "{JOBCTL}" wait'
+    j = timed(["sh", "-c", script], e)
+    row("10 pool", f"{n} true jobs, 4 slots: jobctl spawn --pool, then wait", j, "ms")
+    x = timed(["sh", "-c", f"seq {n} | xargs -P4 -n1 true"])
+    row("10 pool", f"{n} true jobs: xargs -P4", x, "ms", f"jobctl/this {j / x:.1f}")
+    if have("parallel"):
+        p = timed(["sh", "-c", f"seq {n} | parallel -j4 true"])
+        row("10 pool", f"{n} true jobs: parallel -j4", p, "ms", f"jobctl/this {j / p:.1f}")
+
 def main():
     case_spawn()
     states = case_history()
@@ -214,6 +258,9 @@ def main():
     case_wait(states)
     case_memory()
     case_daemon()
+    case_lock()
+    case_queue()
+    case_pool()
     print("| case | what | value | unit | ratio / note |")
     print("|---|---|---:|---|---|")
     for r in rows: print("| " + " | ".join(r) + " |")
