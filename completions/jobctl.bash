@@ -18,7 +18,7 @@ _jobctl_locks() {
 
 _jobctl() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local subs="spawn ps kill wait logs run lock locks queue rm prune help"
+    local subs="spawn ps kill wait logs run lock locks queue send rm prune help"
     local i sub="" subidx=0
     _jobctl_state=""
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -47,13 +47,15 @@ _jobctl() {
             local dir=${_jobctl_state:-${JOBCTL_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/jobctl}}
             COMPREPLY=($(compgen -W "$(ls "$dir/pools" 2>/dev/null)" -- "$cur")); return ;;
         --slots) return ;;
+        --stdin) COMPREPLY=($(compgen -W "pipe" -- "$cur")); return ;;
     esac
     local opts=""
     case $sub in
-        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --pool --slots --help" ;;
+        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --pool --slots --stdin --help" ;;
         lock) opts="-t --timeout --shared --help" ;;
         locks) opts="--help" ;;
         queue) opts="-t --timeout --help" ;;
+        send) opts="--eof -t --timeout --help" ;;
         run) opts="-n --name -e --env -C --directory --timeout --help" ;;
         ps) opts="--json -q --quiet --running --finished --failed --help" ;;
         kill) opts="-s --signal --grace --wait --help" ;;
@@ -96,7 +98,7 @@ _jobctl() {
             for ((i = subidx + 1; i < COMP_CWORD; i++)); do
                 case ${COMP_WORDS[i]} in
                     --) ;;
-                    -n|--name|-e|--env|-C|--directory|--stdout|--stderr|--timeout|--owner|--lock|--pool|--slots) ((i++)); continue ;;
+                    -n|--name|-e|--env|-C|--directory|--stdout|--stderr|--timeout|--owner|--lock|--pool|--slots|--stdin) ((i++)); continue ;;
                     -*) continue ;;
                 esac
                 COMPREPLY=($(compgen -f -- "$cur")); return
@@ -113,6 +115,7 @@ _jobctl() {
         kill) COMPREPLY=($(compgen -W "$(_jobctl_jobs --running)" -- "$cur")) ;;
         rm) COMPREPLY=($(compgen -W "$(_jobctl_jobs --finished)" -- "$cur")) ;;
         ps|wait|logs) COMPREPLY=($(compgen -W "$(_jobctl_jobs)" -- "$cur")) ;;
+        send) COMPREPLY=($(compgen -W "$(_jobctl_jobs --running)" -- "$cur")) ;;
     esac
 }
 complete -F _jobctl jobctl

@@ -46,6 +46,8 @@ public struct Job: Sendable {
     public var removed = false
     /// The pool the job runs in, if any (`spawn --pool`).
     public var pool: [UInt8]?
+    /// Its stdin is the fifo `pipes/ID` (`spawn --stdin pipe`, `send`).
+    public var stdinPipe = false
 
     public init(id: JobID, name: [UInt8]) {
         self.id = id

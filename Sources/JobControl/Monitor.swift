@@ -5,7 +5,7 @@ import Glibc
 /// signal whose payload says which signal to deliver and whether to follow
 /// it with KILL after a grace period. The monitor, being the job's parent,
 /// is the one process that knows the job's PID has not been reused.
-public struct KillRequest: Equatable {
+public struct KillRequest: Equatable, Sendable {
     public var signal: Int32
     /// Nanoseconds after which whatever is left gets KILL; nil: no follow-up.
     public var grace: Int64?
@@ -17,16 +17,27 @@ public struct KillRequest: Equatable {
         self.grace = grace
     }
 
+    /// Not a signal: close the job's stdin pipe (`send --eof`).
+    public var closeStdin = false
+
     public var payload: UInt64 {
         var v = UInt64(UInt8(truncatingIfNeeded: signal))
         if let g = grace { v |= 1 << 8 | UInt64(max(0, g) / 1_000_000) << 16 }
+        if closeStdin { v |= 1 << 9 }
         return v
     }
 
     public init(payload v: UInt64) {
         signal = Int32(v & 0xff)
         grace = v & (1 << 8) != 0 ? Int64(v >> 16) * 1_000_000 : nil
+        closeStdin = v & (1 << 9) != 0
     }
+
+    public static let eof: KillRequest = {
+        var r = KillRequest(signal: 0, grace: nil)
+        r.closeStdin = true
+        return r
+    }()
 }
 
 /// The grace period between TERM and KILL when none is given.
@@ -52,6 +63,9 @@ final class Monitor {
 
     /// A lock the job holds for its whole life (`spawn --lock`, `lock`).
     var lockFD: CInt = -1
+    /// The write end of the job's stdin fifo that keeps it from seeing EOF
+    /// until `send --eof` (or the monitor's end).
+    var pipeKeepalive: CInt = -1
 
     init(store: StateStore, job: Job, ownerPidfd: CInt, timeout: JobDuration?) {
         self.store = store
@@ -135,7 +149,7 @@ final class Monitor {
         for fd: CInt in 0...2 { dup2(devNull, fd) }
         // The lock stays open here too: it is held until the monitor, which
         // outlives the job and what it leaves behind, is done.
-        let keep = [sigfd, timeoutTimer, graceTimer, ownerPidfd, store.dirFD, lockFD]
+        let keep = [sigfd, timeoutTimer, graceTimer, ownerPidfd, store.dirFD, lockFD, pipeKeepalive]
         keep.withUnsafeBufferPointer { jc_close_all_except($0.baseAddress!, CInt($0.count)) }
         // A monitor lives as long as its job: keep only what the loop needs.
         jc_drop_readonly_file_pages()
@@ -163,7 +177,7 @@ final class Monitor {
         // spawn --pool ...)` would wait for the job; keep the job's own stdio.
         let devNull = open("/dev/null", O_RDWR)
         for fd: CInt in 0...2 where fd != stdin && fd != stdout && fd != stderr { dup2(devNull, fd) }
-        let keep = [sigfd, timeoutTimer, graceTimer, ownerPidfd, store.dirFD, lockFD, stdin, stdout, stderr]
+        let keep = [sigfd, timeoutTimer, graceTimer, ownerPidfd, store.dirFD, lockFD, pipeKeepalive, stdin, stdout, stderr]
         keep.withUnsafeBufferPointer { jc_close_all_except($0.baseAddress!, CInt($0.count)) }
         jc_drop_readonly_file_pages()
         var killedBy: Int32?
@@ -172,7 +186,10 @@ final class Monitor {
             if ready[0] {
                 var signo: Int32 = 0, sender: pid_t = 0, value: UInt64 = 0
                 while jc_signalfd_read(sigfd, &signo, &sender, &value) == 1 {
-                    if signo == KillRequest.carrier { killedBy = KillRequest(payload: value).signal }
+                    if signo == KillRequest.carrier {
+                    let r = KillRequest(payload: value)
+                    if r.closeStdin { closeStdinPipe() } else { killedBy = r.signal }
+                }
                     else if signo != SIGCHLD { killedBy = SIGTERM }
                 }
             }
@@ -183,6 +200,7 @@ final class Monitor {
             // Killed while queued (or the pool could not be used): it never runs.
             let e = ExitStatus(code: -(killedBy ?? SIGTERM))
             try? store.append(Records.encodeExit(job.id, e, ended: wallClockMicros()), sync: true)
+            if job.stdinPipe { _ = unlinkat(store.dirFD, "\(Pipes.dir)/\(job.id)", 0) }
             _exit(0)
         }
         let started = startJob(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, newSession: true)
@@ -262,7 +280,10 @@ final class Monitor {
                 _ = jc_timerfd_arm(timeoutTimer, 0)
             }
             if let e = recorded {
-                if !hasLeftovers() { return e }
+                if !hasLeftovers() {
+                    if job.stdinPipe { _ = unlinkat(store.dirFD, "\(Pipes.dir)/\(job.id)", 0) }
+                    return e
+                }
                 // What the job left behind ends with it, as systemd's
                 // KillMode=control-group does; KILL after the grace.
                 if graceDeadline == nil { terminate(grace: defaultGrace) }
@@ -285,6 +306,7 @@ final class Monitor {
                 break  // reap() runs after every wake-up
             case KillRequest.carrier:
                 let r = KillRequest(payload: value)
+                if r.closeStdin { closeStdinPipe(); continue }
                 deliver(r.signal)
                 if let g = r.grace { armGrace(g) }
             default:
@@ -293,6 +315,11 @@ final class Monitor {
                 terminate(grace: defaultGrace)
             }
         }
+    }
+
+    func closeStdinPipe() {
+        if pipeKeepalive >= 0 { close(pipeKeepalive) }
+        pipeKeepalive = -1
     }
 
     func terminate(grace: Int64) {

@@ -41,6 +41,7 @@ public enum Records {
         w.field("cwd", j.cwd)
         w.field("log", j.log)
         if let pool = j.pool { w.field("pool", pool) }
+        if j.stdinPipe { w.field("stdin", "pipe") }
         w.timestamp("started", micros: j.started)
         if let e = j.exit, let t = j.ended {
             w.field("exitcode", e.code)
@@ -130,6 +131,7 @@ public enum Records {
                 else if k.equals("cwd") { job.cwd = s }
                 else if k.equals("log") { job.log = s }
                 else if k.equals("pool") { job.pool = s }
+                else if k.equals("stdin") { job.stdinPipe = s.elementsEqual("pipe".utf8) }
                 else if k.equals("started") {
                     if let t = Timestamp.parse(s) { job.started = t } else { ok = false }
                 } else if k.equals("ended") {

@@ -23,6 +23,8 @@ public struct SpawnRequest {
     public var pool: [UInt8]?
     /// Set the pool's size (remembered for later spawns).
     public var slots: Int?
+    /// stdin is a fifo that `send` writes to, instead of /dev/null.
+    public var stdinPipe = false
     public init(command: [[UInt8]]) { self.command = command }
 }
 
@@ -151,6 +153,10 @@ public struct Spawner {
         job.cwd = Array(cwd.utf8)
         job.log = logPath
         job.pool = request.pool
+        job.stdinPipe = request.stdinPipe
+        var stdinFD = devNull, keepalive: CInt = -1
+        if request.stdinPipe { (stdinFD, keepalive) = try Pipes(store: store).create(id) }
+        defer { if stdinFD != devNull { close(stdinFD) }; if keepalive >= 0 { close(keepalive) } }
         if let pool = request.pool, let n = request.slots { try Pools(store: store).setSize(pool, n) }
         let env = environment(id: id, extra: request.environment)
 
@@ -162,8 +168,9 @@ public struct Spawner {
         if monitorPid == 0 {
             let m = Monitor(store: store, job: job, ownerPidfd: own.pidfd, timeout: request.timeout)
             m.lockFD = lockFD
+            m.pipeKeepalive = keepalive
             m.startDetached(env: env, cwd: request.directory == nil ? nil : cwd,
-                            stdin: devNull, stdout: outFD, stderr: errFD >= 0 ? errFD : outFD, status: status.write)
+                            stdin: stdinFD, stdout: outFD, stderr: errFD >= 0 ? errFD : outFD, status: status.write)
         }
         if own.pidfd >= 0 { close(own.pidfd) }
         close(status.write)

@@ -18,6 +18,7 @@ let commands: [CommandSpec] = [
             OptionSpec(long: "lock", short: nil, value: "<name>", help: "Hold lock NAME for the job's life; start once held."),
             OptionSpec(long: "pool", short: nil, value: "<name>", help: "Queue in pool NAME; run when a slot is free."),
             OptionSpec(long: "slots", short: nil, value: "<n>", help: "Set the pool's size (remembered; default 1)."),
+            OptionSpec(long: "stdin", short: nil, value: "pipe", help: "Keep stdin open for 'jobctl send'."),
         ],
         example: ["id=$(jobctl spawn -n build -- make -j4)", "jobctl wait \"$id\""],
         commandFollows: true),
@@ -95,6 +96,15 @@ let commands: [CommandSpec] = [
                     ("len <name>", "Print how many values wait.")],
         options: [OptionSpec(long: "timeout", short: "t", value: "<duration>", help: "get: give up after DURATION (exit 124).")],
         example: ["jobctl queue put work \"$file\"", "while f=$(jobctl queue get --timeout 5 work); do ./process \"$f\"; done"]),
+    CommandSpec(
+        name: "send", operands: "<job> [<data>|-]",
+        summary: "Write to the stdin of a job spawned with --stdin pipe.",
+        arguments: [("<job>", "A job id or name."), ("<data>", "Sent with a newline, like echo; - sends stdin as is.")],
+        options: [
+            OptionSpec(long: "eof", short: nil, value: nil, help: "Close the job's stdin."),
+            OptionSpec(long: "timeout", short: "t", value: "<duration>", help: "Give up after DURATION if the job does not read."),
+        ],
+        example: ["id=$(jobctl spawn --stdin pipe -- sort)", "jobctl send \"$id\" pear; jobctl send \"$id\" apple", "jobctl send --eof \"$id\"; jobctl wait \"$id\"; jobctl logs \"$id\""]),
     CommandSpec(
         name: "rm", operands: "<job> ...",
         summary: "Forget ended jobs and delete their logs.",

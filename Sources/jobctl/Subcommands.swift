@@ -55,6 +55,10 @@ func spawnRequest(_ opts: ParsedOptions) throws(JobctlError) -> SpawnRequest {
         try NamedLocks.validate(p)
         r.pool = p
     }
+    if let v = opts.value("stdin") {
+        guard v == "pipe" else { throw .usage("invalid --stdin '\(v)' (the only choice is 'pipe')") }
+        r.stdinPipe = true
+    }
     if let s = opts.value("slots") {
         guard r.pool != nil else { throw .usage("--slots goes with --pool") }
         guard let n = Int(s), n >= 1, n <= 100_000 else { throw .usage("invalid --slots '\(s)' (a whole number from 1)") }
@@ -124,6 +128,36 @@ func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(Jobctl
             writeString(1, "\(try queues.count(name))\n")
         default:
             throw .usage("unknown queue operation '\(verb)' (put, get or len)")
+        }
+        return 0
+
+    case "send":
+        guard let first = opts.operands.first else { throw .usage("missing operand: a job") }
+        guard opts.operands.count <= 2 else { throw .usage("send takes one job and one DATA (quote it, or use - for stdin)") }
+        if opts.has("eof") && opts.operands.count > 1 { throw .usage("--eof takes a job only") }
+        let store = try openStore(stateDir)
+        let j = try store.resolve(first)
+        let control = JobControl(store: store)
+        if opts.has("eof") {
+            guard j.stdinPipe else { throw .failure("job \(j.id) has no stdin pipe (spawn it with --stdin pipe)") }
+            guard control.isAlive(j), try control.signal(j, KillRequest.eof) else { throw .failure("job \(j.id) has ended") }
+            return 0
+        }
+        signal(SIGPIPE, SIG_IGN)
+        let timeout = try duration(opts, "timeout")?.nanoseconds
+        let pipes = Pipes(store: store)
+        if opts.operands.count == 2 && opts.operands[1] != [UInt8(ascii: "-")] {
+            try pipes.send(j, opts.operands[1] + [10], timeout: timeout)
+        } else {
+            // Standard input, byte for byte, in chunks as they come.
+            var buf = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = buf.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress!, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { throw .system("cannot read standard input", .current) }
+                if n == 0 { break }
+                try pipes.send(j, Array(buf[0..<n]), timeout: timeout)
+            }
         }
         return 0
 
