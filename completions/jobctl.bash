@@ -18,7 +18,7 @@ _jobctl_locks() {
 
 _jobctl() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local subs="spawn ps kill wait logs run lock locks queue send rm prune help"
+    local subs="spawn ps kill wait logs run lock locks queue send serve rm prune help"
     local i sub="" subidx=0
     _jobctl_state=""
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -41,7 +41,7 @@ _jobctl() {
         -C|--directory) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --stdout|--stderr) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --owner) COMPREPLY=($(compgen -W "$$ $PPID" -- "$cur")); return ;;
-        -n|--name|-e|--env|-t|--timeout|--grace|--older-than) return ;;
+        -n|--name|-e|--env|-t|--timeout|--grace|--older-than|--max) return ;;
         --lock) COMPREPLY=($(compgen -W "$(_jobctl_locks)" -- "$cur")); return ;;
         --pool)
             local dir=${_jobctl_state:-${JOBCTL_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/jobctl}}
@@ -56,6 +56,7 @@ _jobctl() {
         locks) opts="--help" ;;
         queue) opts="-t --timeout --help" ;;
         send) opts="--eof -t --timeout --help" ;;
+        serve) opts="--max -n --name --help" ;;
         run) opts="-n --name -e --env -C --directory --timeout --help" ;;
         ps) opts="--json -q --quiet --running --finished --failed --help" ;;
         kill) opts="-s --signal --grace --wait --help" ;;
@@ -78,6 +79,17 @@ _jobctl() {
             local dir=${_jobctl_state:-${JOBCTL_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/jobctl}}
             COMPREPLY=($(compgen -W "$(ls "$dir/queues" 2>/dev/null)" -- "$cur"))
         fi
+        return
+    fi
+    if [[ $sub == serve ]]; then
+        local n=0
+        for ((i = subidx + 1; i < COMP_CWORD; i++)); do
+            case ${COMP_WORDS[i]} in --max|-n|--name) ((i++)) ;; -*) ;; *) ((n++)) ;; esac
+        done
+        if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
+        elif ((n == 0)); then COMPREPLY=($(compgen -W "127.0.0.1: [::1]: :0" -- "$cur")); compopt -o nospace 2>/dev/null
+        elif ((n == 1)); then COMPREPLY=($(compgen -c -- "$cur"))
+        else COMPREPLY=($(compgen -f -- "$cur")); fi
         return
     fi
     if [[ $sub == lock ]]; then

@@ -9,7 +9,7 @@ function __jobctl_jobs
     jobctl $sd ps $argv 2>/dev/null | awk 'NR > 1 { print $2 }' | sort -u
 end
 
-set -l subs spawn ps kill wait logs run lock locks queue send rm prune help
+set -l subs spawn ps kill wait logs run lock locks queue send serve rm prune help
 complete -c jobctl -f
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l state-dir -r -a '(__fish_complete_directories)' -d 'Keep state in DIR'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -s h -l help -d 'Show help'
@@ -24,6 +24,7 @@ complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a lock -d 'Run CO
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a locks -d 'List locks, holders and waiters'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a queue -d 'A durable FIFO queue: put, get, len'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a send -d "Write to a job's stdin pipe"
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a serve -d 'A job per TCP connection'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a rm -d 'Forget ended jobs'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a prune -d 'Forget every ended job'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a help -d "Show a subcommand's help"
@@ -48,6 +49,10 @@ complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l stdin -x -a pipe -d
 complete -c jobctl -n '__fish_seen_subcommand_from send' -l eof -d "Close the job's stdin"
 complete -c jobctl -n '__fish_seen_subcommand_from send' -s t -l timeout -x -d 'Give up after DURATION'
 complete -c jobctl -n '__fish_seen_subcommand_from send' -a '(__jobctl_jobs --running)'
+
+# serve
+complete -c jobctl -n '__fish_seen_subcommand_from serve' -l max -x -d 'At most N connections at once'
+complete -c jobctl -n '__fish_seen_subcommand_from serve' -s n -l name -x -d 'Name the connection jobs'
 
 # lock
 complete -c jobctl -n '__fish_seen_subcommand_from lock' -s t -l timeout -x -d 'Give up after DURATION'
@@ -78,5 +83,5 @@ complete -c jobctl -n '__fish_seen_subcommand_from wait' -l any -d 'Return when 
 complete -c jobctl -n '__fish_seen_subcommand_from logs' -s f -l follow -d 'Keep printing until the job ends'
 complete -c jobctl -n '__fish_seen_subcommand_from rm' -a '(__jobctl_jobs --finished)'
 complete -c jobctl -n '__fish_seen_subcommand_from prune' -l older-than -x -d 'Only jobs older than DURATION'
-complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs run lock locks queue send rm prune'
+complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs run lock locks queue send serve rm prune'
 complete -c jobctl -n "__fish_seen_subcommand_from $subs" -s h -l help -d 'Show help'

@@ -212,7 +212,14 @@ public func copyLog(store: StateStore, job: Job, follow: Bool, to out: CInt) thr
     guard let endFD = ender else { try drain(); return }
     defer { close(endFD) }
     while true {
-        let ready = pollReadable([inotify, endFD], timeoutNs: -1)
+        // Also watch our own output: once its reader is gone (`logs -f |
+        // head -n 1`), the pipe reports POLLERR, and following is pointless.
+        var pfds = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: endFD, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: out, events: 0, revents: 0)]
+        if poll(&pfds, 3, -1) < 0 && errno != EINTR { throw .system("cannot wait for the log", .current) }
+        if pfds[2].revents & Int16(POLLERR | POLLHUP) != 0 { return }
+        let ready = pfds.map { $0.revents != 0 }
         if ready[0] {
             var ev = [UInt8](repeating: 0, count: 4096)
             while ev.withUnsafeMutableBytes({ Glibc.read(inotify, $0.baseAddress!, $0.count) }) > 0 {}

@@ -25,6 +25,9 @@ public struct SpawnRequest {
     public var slots: Int?
     /// stdin is a fifo that `send` writes to, instead of /dev/null.
     public var stdinPipe = false
+    /// A descriptor (not owned) to be the job's stdin and stdout, such as a
+    /// connection's socket (`serve`); errors still go to the log.
+    public var socketFD: CInt?
     public init(command: [[UInt8]]) { self.command = command }
 }
 
@@ -56,16 +59,18 @@ public struct Spawner {
 
     static let daemonRefusal = JobctlError.failure("daemon jobs are not allowed to have children")
 
-    /// The job's environment: the caller's, then JOBCTL_JOB_ID and
-    /// JOBCTL_STATE_DIR, then each `-e K=V`, a later K replacing an earlier.
-    func environment(id: JobID, extra: [[UInt8]]) -> [[UInt8]] {
+    /// The job's environment: the caller's, then JOBCTL_JOB_ID,
+    /// JOBCTL_JOB_NAME and JOBCTL_STATE_DIR, then each `-e K=V`, a later K
+    /// replacing an earlier.
+    func environment(id: JobID, name: [UInt8], extra: [[UInt8]]) -> [[UInt8]] {
         var env: [[UInt8]] = []
         var p = Glibc.environ
         while let e = p.pointee {
             env.append(bytes(e))
             p += 1
         }
-        let add = [Array("JOBCTL_JOB_ID=\(id)".utf8), Array("JOBCTL_STATE_DIR=\(store.path)".utf8)] + extra
+        let add = [Array("JOBCTL_JOB_ID=\(id)".utf8), Array("JOBCTL_JOB_NAME=".utf8) + name,
+                   Array("JOBCTL_STATE_DIR=\(store.path)".utf8)] + extra
         for kv in add {
             let key = kv.prefix(through: kv.firstIndex(of: UInt8(ascii: "=")) ?? kv.count - 1)
             env.removeAll { $0.starts(with: key) }
@@ -108,6 +113,12 @@ public struct Spawner {
     /// `jobctl spawn`: returns the new job's id once its command has been
     /// exec'd, or throws 126/127 (and leaves no job) when it cannot be.
     public func spawn(_ request: SpawnRequest) throws(JobctlError) -> JobID {
+        try spawnWithMonitor(request).id
+    }
+
+    /// `spawn`, also telling the monitor's pid (a child of the caller, which
+    /// must reap it if it outlives it).
+    public func spawnWithMonitor(_ request: SpawnRequest) throws(JobctlError) -> (id: JobID, monitor: pid_t) {
         if insideDaemonJob() { throw Spawner.daemonRefusal }
         let own = try owner(request)
         let cwd = try Spawner.absolute(request.directory)
@@ -158,7 +169,7 @@ public struct Spawner {
         if request.stdinPipe { (stdinFD, keepalive) = try Pipes(store: store).create(id) }
         defer { if stdinFD != devNull { close(stdinFD) }; if keepalive >= 0 { close(keepalive) } }
         if let pool = request.pool, let n = request.slots { try Pools(store: store).setSize(pool, n) }
-        let env = environment(id: id, extra: request.environment)
+        let env = environment(id: id, name: job.name, extra: request.environment)
 
         let status: (read: CInt, write: CInt)
         do throws(Errno) { status = try pipeCloexec() } catch { throw .system("cannot create a pipe", error) }
@@ -170,7 +181,8 @@ public struct Spawner {
             m.lockFD = lockFD
             m.pipeKeepalive = keepalive
             m.startDetached(env: env, cwd: request.directory == nil ? nil : cwd,
-                            stdin: stdinFD, stdout: outFD, stderr: errFD >= 0 ? errFD : outFD, status: status.write)
+                            stdin: request.socketFD ?? stdinFD, stdout: request.socketFD ?? outFD,
+                            stderr: errFD >= 0 ? errFD : outFD, status: status.write)
         }
         if own.pidfd >= 0 { close(own.pidfd) }
         close(status.write)
@@ -193,7 +205,7 @@ public struct Spawner {
             _ = waitpid(monitorPid, &st, 0)
             throw ExecFailure.error(stage: msg[0], errno: msg[1], request: request)
         }
-        return id
+        return (id, monitorPid)
     }
 
     /// The default name: the basename of COMMAND.
@@ -225,7 +237,7 @@ public struct Spawner {
         job.ownerStart = own.start
         job.command = request.command
         job.cwd = Array(cwd.utf8)
-        let env = environment(id: id, extra: request.environment)
+        let env = environment(id: id, name: job.name, extra: request.environment)
         let m = Monitor(store: store, job: job, ownerPidfd: -1, timeout: request.timeout)
         m.lockFD = lockFD
         return try m.runForeground(env: env, cwd: request.directory == nil ? nil : cwd, request: request)

@@ -106,6 +106,16 @@ let commands: [CommandSpec] = [
         ],
         example: ["id=$(jobctl spawn --stdin pipe -- sort)", "jobctl send \"$id\" pear; jobctl send \"$id\" apple", "jobctl send --eof \"$id\"; jobctl wait \"$id\"; jobctl logs \"$id\""]),
     CommandSpec(
+        name: "serve", operands: "<addr:port> [--] <command> [<arg> ...]",
+        summary: "Run COMMAND as a job per TCP connection, the socket as its stdio.",
+        arguments: [("<addr:port>", "127.0.0.1:8080, [::1]:8080, :0 (a free port)."), ("<command>", "Run per connection.")],
+        options: [
+            OptionSpec(long: "max", short: nil, value: "<n>", help: "At most N connections at once; others wait."),
+            OptionSpec(long: "name", short: "n", value: "<name>", help: "Name connection jobs (default: serve's job name)."),
+        ],
+        example: ["jobctl serve 127.0.0.1:8080 -- stdbuf -oL tr a-z A-Z"],
+        commandFollows: true),
+    CommandSpec(
         name: "rm", operands: "<job> ...",
         summary: "Forget ended jobs and delete their logs.",
         arguments: [("<job>", "A job id or name.")],

@@ -161,6 +161,31 @@ func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(Jobctl
         }
         return 0
 
+    case "serve":
+        var ops = opts.operands
+        guard !ops.isEmpty else { throw .usage("missing operand: ADDR:PORT") }
+        let address = try Server.parse(String(decoding: ops.removeFirst(), as: UTF8.self))
+        if ops.first == Array("--".utf8) { ops.removeFirst() }
+        guard let first = ops.first, !first.isEmpty else { throw .usage("missing operand: the command to run") }
+        var max: Int?
+        if let m = opts.value("max") {
+            guard let n = Int(m), n >= 1 else { throw .usage("invalid --max '\(m)' (a whole number from 1)") }
+            max = n
+        }
+        if insideDaemonJob() { throw .failure("daemon jobs are not allowed to have children") }
+        let store = try openStore(stateDir)
+        // Connection jobs are named after the server: --name, else the job
+        // serve itself runs as, else "serve".
+        var name = opts.raw("name") ?? Array("serve".utf8)
+        if opts.raw("name") == nil, let e = getenv("JOBCTL_JOB_NAME"), e.pointee != 0 {
+            name = Array(UnsafeBufferPointer(start: UnsafeRawPointer(e).assumingMemoryBound(to: UInt8.self), count: strlen(e)))
+        }
+        let server = Server(store: store)
+        let (fd, port) = try server.listen(address)
+        // The port, when the system chose it: the one line serve prints.
+        if address.port == 0 { writeString(1, "\(port)\n") }
+        try server.run(listening: fd, port: port, name: name, max: max, command: ops, log: writeStderr)
+
     case "locks":
         try refuseOperands(opts)
         let store = try openStore(stateDir)

@@ -1,0 +1,41 @@
+"""TCP clients for t-serve.sh. Usage:
+  client.py PORT echo LINE...        one connection per LINE, in parallel; prints the answers
+  client.py PORT hold FIFO           connects, says 'connected' into FIFO, waits for EOF
+  client.py PORT half TEXT           sends TEXT without a newline and closes
+  client.py PORT env                 prints what the server's command answers"""
+import socket, sys, threading
+
+port, mode, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+host = "::1" if "--v6" in args else "127.0.0.1"
+args = [a for a in args if a != "--v6"]
+
+def talk(line, out, k):
+    s = socket.create_connection((host, port), timeout=30)
+    s.sendall(line.encode() + b"\n")
+    s.shutdown(socket.SHUT_WR)
+    data = b""
+    while chunk := s.recv(4096):
+        data += chunk
+    out[k] = data.decode().strip()
+    s.close()
+
+if mode == "echo":
+    out = [None] * len(args)
+    threads = [threading.Thread(target=talk, args=(a, out, k)) for k, a in enumerate(args)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    print("\n".join(str(o) for o in out))
+elif mode == "hold":
+    s = socket.create_connection((host, port), timeout=30)
+    with open(args[0], "w") as f: f.write("connected\n")
+    while s.recv(4096): pass
+elif mode == "half":
+    s = socket.create_connection((host, port), timeout=30)
+    s.sendall(args[0].encode())
+    s.close()
+elif mode == "env":
+    s = socket.create_connection((host, port), timeout=30)
+    s.shutdown(socket.SHUT_WR)
+    data = b""
+    while chunk := s.recv(4096): data += chunk
+    print(data.decode().strip(), s.getsockname()[1])
