@@ -250,6 +250,58 @@ def case_pool():
         p = timed(["sh", "-c", f"seq {n} | parallel -j4 true"])
         row("10 pool", f"{n} true jobs: parallel -j4", p, "ms", f"jobctl/this {j / p:.1f}")
 
+# 11. serve -----------------------------------------------------------------------------
+def free_port():
+    import socket
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
+    return p
+
+def echo_round(port):
+    import socket
+    a = time.perf_counter()
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"hello\n"); s.shutdown(socket.SHUT_WR)
+    data = b""
+    while chunk := s.recv(100): data += chunk
+    s.close()
+    return (time.perf_counter() - a) * 1000, data == b"HELLO\n"
+
+def case_serve():
+    import socket
+    n = 10 if SMOKE else 300
+    st = fresh_state("serve")
+    e = env(JOBCTL_STATE_DIR=st)
+    servers = {}
+    p = free_port()
+    jid = subprocess.run([JOBCTL, "spawn", "-n", "echo", "--", JOBCTL, "serve", f"127.0.0.1:{p}", "--", "tr", "a-z", "A-Z"],
+                         env=e, capture_output=True, text=True).stdout.strip()
+    servers["jobctl serve"] = (p, None)
+    if have("socat"):
+        p2 = free_port()
+        servers["socat TCP-LISTEN,fork"] = (p2, subprocess.Popen(["socat", f"TCP-LISTEN:{p2},bind=127.0.0.1,reuseaddr,fork", "EXEC:tr a-z A-Z"]))
+    if have("tcpserver"):
+        p3 = free_port()
+        servers["tcpserver"] = (p3, subprocess.Popen(["tcpserver", "-q", "127.0.0.1", str(p3), "tr", "a-z", "A-Z"]))
+    time.sleep(0.3)  # let the servers listen (a benchmark may sleep)
+    res = {k: [] for k in servers}
+    bad = {k: 0 for k in servers}
+    for _ in range(n):
+        for k, (port, _) in servers.items():
+            try:
+                t, ok = echo_round(port)
+                res[k].append(t)
+                bad[k] += 0 if ok else 1
+            except OSError:
+                bad[k] += 1
+    j = med(res["jobctl serve"])
+    for k, v in res.items():
+        note = f"jobctl/this {j / med(v):.2f}" if k != "jobctl serve" else ""
+        row("11 serve", f"echo round trip (connect, hello, HELLO, close): {k}", med(v), "ms median", note + (f" {bad[k]} failed" if bad[k] else ""))
+        if v: row("11 serve", f"sequential connections per second: {k}", 1000 / statistics.mean(v), "conn/s")
+    subprocess.run([JOBCTL, "kill", jid], env=e)
+    for k, (_, proc) in servers.items():
+        if proc: proc.kill(); proc.wait()
+
 def main():
     case_spawn()
     states = case_history()
@@ -261,6 +313,7 @@ def main():
     case_lock()
     case_queue()
     case_pool()
+    case_serve()
     print("| case | what | value | unit | ratio / note |")
     print("|---|---|---:|---|---|")
     for r in rows: print("| " + " | ".join(r) + " |")
