@@ -25,14 +25,7 @@ public struct NamedLocks {
     /// through a symlink.
     public func open(_ name: [UInt8]) throws(JobctlError) -> FileDescriptor {
         try NamedLocks.validate(name)
-        var d = openat(store.dirFD, NamedLocks.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        if d < 0 && errno == ENOENT {
-            if mkdirat(store.dirFD, NamedLocks.dir, 0o700) != 0 && errno != EEXIST {
-                throw .system("cannot create \(store.path)/\(NamedLocks.dir)", .current)
-            }
-            d = openat(store.dirFD, NamedLocks.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        }
-        if d < 0 { throw .system("cannot open \(store.path)/\(NamedLocks.dir)", .current) }
+        let d = try store.subdirectory([Array(NamedLocks.dir.utf8)])
         defer { close(d) }
         let fd = withCStringArray([name]) { p in openat(d, p[0]!, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600) }
         if fd < 0 { throw .system("cannot open lock \(display(name))", .current) }

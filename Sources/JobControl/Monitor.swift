@@ -138,8 +138,7 @@ final class Monitor {
             kill(-started.pid, SIGKILL)
             var st: Int32 = 0
             _ = waitpid(started.pid, &st, 0)
-            if case .system(_, let e) = error { report(ExecFailure.recordStage, e.rawValue) }
-            else { report(ExecFailure.recordStage, EIO) }
+            report(ExecFailure.recordStage, ExecFailure.errno(of: error))
             _exit(0)
         }
         report(0, 0)
@@ -169,7 +168,7 @@ final class Monitor {
         do throws(JobctlError) {
             try store.append(Records.encode(job))
         } catch {
-            if case .system(_, let e) = error { report(ExecFailure.recordStage, e.rawValue) } else { report(ExecFailure.recordStage, EIO) }
+            report(ExecFailure.recordStage, ExecFailure.errno(of: error))
             _exit(0)
         }
         report(0, 0)

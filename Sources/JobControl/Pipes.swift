@@ -13,9 +13,7 @@ public struct Pipes {
     /// Creates the fifo and returns the job's read end (blocking) and the
     /// monitor's keep-alive write end, both close-on-exec.
     public func create(_ id: JobID) throws(JobctlError) -> (read: CInt, keepalive: CInt) {
-        if mkdirat(store.dirFD, Pipes.dir, 0o700) != 0 && errno != EEXIST {
-            throw .system("cannot create \(store.path)/\(Pipes.dir)", .current)
-        }
+        close(try store.subdirectory([Array(Pipes.dir.utf8)]))
         let name = "\(Pipes.dir)/\(id)"
         _ = unlinkat(store.dirFD, name, 0)
         if mkfifoat(store.dirFD, name, 0o600) != 0 { throw .system("cannot create \(store.path)/\(name)", .current) }

@@ -21,23 +21,7 @@ public struct Pools {
 
     func openPool(_ name: [UInt8]) throws(JobctlError) -> CInt {
         try NamedLocks.validate(name)
-        var d = openat(store.dirFD, Pools.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        if d < 0 && errno == ENOENT {
-            _ = mkdirat(store.dirFD, Pools.dir, 0o700)
-            d = openat(store.dirFD, Pools.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        }
-        if d < 0 { throw .system("cannot open \(store.path)/\(Pools.dir)", .current) }
-        defer { close(d) }
-        let p = withCStringArray([name]) { n -> CInt in
-            var p = openat(d, n[0]!, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            if p < 0 && errno == ENOENT {
-                _ = mkdirat(d, n[0]!, 0o700)
-                p = openat(d, n[0]!, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            }
-            return p
-        }
-        if p < 0 { throw .system("cannot open pool \(display(name))", .current) }
-        return p
+        return try store.subdirectory([Array(Pools.dir.utf8), name])
     }
 
     /// Remembers the pool's size for this and later spawns.

@@ -19,25 +19,7 @@ public struct Queues {
     /// Opens (creating) the queue's directory, never through a symlink.
     func openQueue(_ name: [UInt8]) throws(JobctlError) -> CInt {
         try NamedLocks.validate(name)
-        var d = openat(store.dirFD, Queues.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        if d < 0 && errno == ENOENT {
-            if mkdirat(store.dirFD, Queues.dir, 0o700) != 0 && errno != EEXIST {
-                throw .system("cannot create \(store.path)/\(Queues.dir)", .current)
-            }
-            d = openat(store.dirFD, Queues.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        }
-        if d < 0 { throw .system("cannot open \(store.path)/\(Queues.dir)", .current) }
-        defer { close(d) }
-        let q = withCStringArray([name]) { p -> CInt in
-            var q = openat(d, p[0]!, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            if q < 0 && errno == ENOENT {
-                _ = mkdirat(d, p[0]!, 0o700)
-                q = openat(d, p[0]!, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            }
-            return q
-        }
-        if q < 0 { throw .system("cannot open queue \(display(name))", .current) }
-        return q
+        return try store.subdirectory([Array(Queues.dir.utf8), name])
     }
 
     func locked<R>(_ q: CInt, _ body: (CInt) throws(JobctlError) -> R) throws(JobctlError) -> R {

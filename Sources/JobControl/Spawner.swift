@@ -36,6 +36,12 @@ enum ExecFailure {
     /// monitor when it could not record the job.
     static let recordStage: Int32 = 4
 
+    /// The errno to pass back to `spawn` for a failure to record the job.
+    static func errno(of error: JobctlError) -> Int32 {
+        if case .system(_, let e) = error { return e.rawValue }
+        return EIO
+    }
+
     static func error(stage: Int32, errno e: Int32, request: SpawnRequest) -> JobctlError {
         let cmd = display(request.command[0])
         switch stage {
@@ -142,13 +148,7 @@ public struct Spawner {
         defer { close(devNull) }
 
         // The lock first: the job starts only once it is held.
-        var lockFD: CInt = -1
-        if let name = request.lock {
-            let locks = NamedLocks(store: store)
-            let fd = try locks.open(name)
-            try locks.acquire(fd, shared: request.sharedLock, timeout: request.lockTimeout)
-            lockFD = fd.release()
-        }
+        let lockFD = try takeLock(request)
         defer { if lockFD >= 0 { close(lockFD) } }
 
         let id = try store.allocateID()
@@ -208,6 +208,16 @@ public struct Spawner {
         return (id, monitorPid)
     }
 
+    /// Takes the request's named lock, if any, waiting as it says; returns
+    /// the held descriptor (the caller closes it) or -1.
+    func takeLock(_ request: SpawnRequest) throws(JobctlError) -> CInt {
+        guard let name = request.lock else { return -1 }
+        let locks = NamedLocks(store: store)
+        let fd = try locks.open(name)
+        try locks.acquire(fd, shared: request.sharedLock, timeout: request.lockTimeout)
+        return fd.release()
+    }
+
     /// The default name: the basename of COMMAND.
     public static func defaultName(_ command: [UInt8]) -> [UInt8] {
         var c = command
@@ -223,13 +233,7 @@ public struct Spawner {
         if insideDaemonJob() { throw Spawner.daemonRefusal }
         let own = try owner(request)
         let cwd = try Spawner.absolute(request.directory)
-        var lockFD: CInt = -1
-        if let name = request.lock {
-            let locks = NamedLocks(store: store)
-            let fd = try locks.open(name)
-            try locks.acquire(fd, shared: request.sharedLock, timeout: request.lockTimeout)
-            lockFD = fd.release()
-        }
+        let lockFD = try takeLock(request)
         defer { if lockFD >= 0 { close(lockFD) } }
         let id = try store.allocateID()
         var job = Job(id: id, name: request.name ?? Spawner.defaultName(request.command[0]))

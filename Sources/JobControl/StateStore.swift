@@ -375,21 +375,40 @@ public final class StateStore {
         }
     }
 
+    // MARK: Subdirectories
+
+    /// Opens `components` below the state directory (`["queues", name]`),
+    /// creating each level with mode 0700 on first use and never following
+    /// a symlink planted at any level. The caller closes the descriptor.
+    public func subdirectory(_ components: [[UInt8]]) throws(JobctlError) -> CInt {
+        var parent = dirFD
+        var shown = path
+        for c in components {
+            shown += "/" + display(c)
+            let d = withCStringArray([c]) { n -> CInt in
+                var d = openat(parent, n[0]!, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                if d < 0 && errno == ENOENT {
+                    _ = mkdirat(parent, n[0]!, 0o700)
+                    d = openat(parent, n[0]!, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                }
+                return d
+            }
+            let e = Errno.current
+            if parent != dirFD { close(parent) }
+            if d < 0 { throw .system("cannot open \(shown)", e) }
+            parent = d
+        }
+        return parent
+    }
+
     // MARK: Logs
 
     /// Creates `logs/ID.log` (0600, O_EXCL: a file planted there is refused).
     public func createLog(_ id: JobID) throws(JobctlError) -> FileDescriptor {
         let name = "\(StateStore.logsDir)/\(id).log"
-        // O_NOFOLLOW covers only the last component: open `logs` itself
-        // without following a link, creating it on first use.
-        var d = openat(dirFD, StateStore.logsDir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        if d < 0 && errno == ENOENT {
-            if mkdirat(dirFD, StateStore.logsDir, 0o700) != 0 && errno != EEXIST {
-                throw .system("cannot create \(path)/\(StateStore.logsDir)", .current)
-            }
-            d = openat(dirFD, StateStore.logsDir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        }
-        if d < 0 { throw .system("cannot open \(path)/\(StateStore.logsDir)", .current) }
+        // O_NOFOLLOW covers only the last component: `logs` itself is opened
+        // without following a link too.
+        let d = try subdirectory([Array(StateStore.logsDir.utf8)])
         defer { close(d) }
         return try openAt(d, "\(id).log", O_WRONLY | O_APPEND | O_CREAT | O_EXCL, or: "cannot create \(path)/\(name)")
     }
