@@ -16,6 +16,17 @@ _jobctl_locks() {
     jobctl "${sd[@]}" locks 2>/dev/null | awk 'NR > 1 { print $1 }'
 }
 
+# How many operands stand before the word being completed: options, and the
+# values of the options listed in $1, are not counted. (Uses _jobctl's subidx.)
+_jobctl_operands() {
+    local i n=0
+    for ((i = subidx + 1; i < COMP_CWORD; i++)); do
+        case " $1 " in *" ${COMP_WORDS[i]} "*) ((i++)); continue ;; esac
+        [[ ${COMP_WORDS[i]} == -* ]] || ((n++))
+    done
+    echo "$n"
+}
+
 _jobctl() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     local subs="spawn ps kill wait logs run lock locks queue send serve rm prune help"
@@ -67,25 +78,19 @@ _jobctl() {
         help) COMPREPLY=($(compgen -W "$subs" -- "$cur")); return ;;
     esac
     if [[ $sub == queue ]]; then
-        local n=0
-        for ((i = subidx + 1; i < COMP_CWORD; i++)); do
-            case ${COMP_WORDS[i]} in -t|--timeout) ((i++)) ;; -*) ;; *) ((n++)) ;; esac
-        done
+        local n
+        n=$(_jobctl_operands "-t --timeout")
         if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         elif ((n == 0)); then COMPREPLY=($(compgen -W "put get len" -- "$cur"))
         elif ((n == 1)); then
-            local sd=()
-            [[ -n $_jobctl_state ]] && sd=(--state-dir "$_jobctl_state")
             local dir=${_jobctl_state:-${JOBCTL_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/jobctl}}
             COMPREPLY=($(compgen -W "$(ls "$dir/queues" 2>/dev/null)" -- "$cur"))
         fi
         return
     fi
     if [[ $sub == serve ]]; then
-        local n=0
-        for ((i = subidx + 1; i < COMP_CWORD; i++)); do
-            case ${COMP_WORDS[i]} in --max|-n|--name) ((i++)) ;; -*) ;; *) ((n++)) ;; esac
-        done
+        local n
+        n=$(_jobctl_operands "--max -n --name")
         if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
         elif ((n == 0)); then COMPREPLY=($(compgen -W "127.0.0.1: [::1]: :0" -- "$cur")); compopt -o nospace 2>/dev/null
         elif ((n == 1)); then COMPREPLY=($(compgen -c -- "$cur"))
@@ -94,10 +99,8 @@ _jobctl() {
     fi
     if [[ $sub == lock ]]; then
         # The lock's name first, then the command.
-        local n=0
-        for ((i = subidx + 1; i < COMP_CWORD; i++)); do
-            case ${COMP_WORDS[i]} in -t|--timeout) ((i++)) ;; -*) ;; *) ((n++)) ;; esac
-        done
+        local n
+        n=$(_jobctl_operands "-t --timeout")
         if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
         elif ((n == 0)); then COMPREPLY=($(compgen -W "$(_jobctl_locks)" -- "$cur"))
         elif ((n == 1)); then COMPREPLY=($(compgen -c -- "$cur"))

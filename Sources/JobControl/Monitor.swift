@@ -106,6 +106,15 @@ final class Monitor {
         return (pid, 0, 0)
     }
 
+    /// Fills in the monitor's identity and the start time, and appends the
+    /// job's start record (running, or queued when it has no pid yet).
+    func recordStart() throws(JobctlError) {
+        job.monitor = getpid()
+        job.monitorStart = ProcStat.read(getpid())?.startTime ?? 0
+        job.started = wallClockMicros()
+        try store.append(Records.encode(job))
+    }
+
     /// The monitor side of `spawn`, in the forked child. Never returns.
     func startDetached(env: [[UInt8]], cwd: String?, stdin: CInt, stdout: CInt, stderr: CInt, status: CInt) -> Never {
         // Own session: the caller's terminal hanging up does not reach us.
@@ -128,11 +137,8 @@ final class Monitor {
         job.pid = started.pid
         job.pgid = started.pid
         job.pidStart = ProcStat.read(started.pid)?.startTime ?? 0
-        job.monitor = getpid()
-        job.monitorStart = ProcStat.read(getpid())?.startTime ?? 0
-        job.started = wallClockMicros()
         do throws(JobctlError) {
-            try store.append(Records.encode(job))
+            try recordStart()
         } catch {
             // No record, no job: end it before it does anything lasting.
             kill(-started.pid, SIGKILL)
@@ -162,11 +168,8 @@ final class Monitor {
     /// Never returns.
     func runQueued(env: [[UInt8]], cwd: String?, stdin: CInt, stdout: CInt, stderr: CInt,
                    report: (Int32, Int32) -> Void) -> Never {
-        job.monitor = getpid()
-        job.monitorStart = ProcStat.read(getpid())?.startTime ?? 0
-        job.started = wallClockMicros()
         do throws(JobctlError) {
-            try store.append(Records.encode(job))
+            try recordStart()
         } catch {
             report(ExecFailure.recordStage, ExecFailure.errno(of: error))
             _exit(0)
@@ -233,10 +236,7 @@ final class Monitor {
         job.pid = started.pid
         job.pgid = nil
         job.pidStart = ProcStat.read(started.pid)?.startTime ?? 0
-        job.monitor = getpid()
-        job.monitorStart = ProcStat.read(getpid())?.startTime ?? 0
-        job.started = wallClockMicros()
-        do throws(JobctlError) { try store.append(Records.encode(job)) } catch {
+        do throws(JobctlError) { try recordStart() } catch {
             kill(started.pid, SIGKILL)
             var st: Int32 = 0
             _ = waitpid(started.pid, &st, 0)
