@@ -40,19 +40,23 @@ public struct FileDescriptor: ~Copyable {
         if e != 0 { throw Errno(rawValue: e) }
     }
 
-    /// Reads until EOF; `sizeHint` (the file's size, say) sizes the first read.
+    /// Reads until EOF; `sizeHint` (the file's size, say) sizes the first
+    /// read, so a whole file usually comes in one read(2) into memory that
+    /// is neither zero-filled first nor copied afterwards.
     public func readAll(sizeHint: Int = 4096) throws(Errno) -> [UInt8] {
         var out = [UInt8]()
-        out.reserveCapacity(sizeHint + 1)
-        var chunk = max(sizeHint + 1, 4096)
+        var want = max(sizeHint + 1, 4096)
         while true {
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: chunk))
-            let n = out.withUnsafeMutableBytes { b in rawRead(rawValue, b.baseAddress! + start, chunk, at: nil) }
+            var n = 0
+            let chunk = [UInt8](unsafeUninitializedCapacity: want) { buf, count in
+                n = rawRead(rawValue, buf.baseAddress!, want, at: nil)
+                count = max(n, 0)
+            }
             if n < 0 { throw Errno(rawValue: Int32(-n)) }
-            out.removeLast(chunk - n)
             if n == 0 { return out }
-            chunk = min(chunk * 2, 1 << 24)
+            if out.isEmpty { out = chunk } else { out += chunk }
+            // A short read most likely means EOF: check with a small one.
+            want = n < want ? 4096 : min(want * 2, 1 << 24)
         }
     }
 
