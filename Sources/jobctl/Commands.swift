@@ -36,7 +36,7 @@ let commands: [CommandSpec] = [
         example: ["jobctl ps --running", "jobctl ps --json | jq -r 'select(.exitcode != 0) | .id'"]),
     CommandSpec(
         name: "kill", operands: "<job> ...",
-        summary: "Signal each job's whole process tree (default TERM, then KILL).",
+        summary: "Signal jobs' whole process trees (TERM, then KILL).",
         arguments: [("<job>", "A job id or name.")],
         options: [
             OptionSpec(long: "signal", short: "s", value: "<signal>", help: "Send SIGNAL (name or number; -SIG too)."),
@@ -107,7 +107,7 @@ let commands: [CommandSpec] = [
         example: ["id=$(jobctl spawn --stdin pipe -- sort)", "jobctl send \"$id\" pear; jobctl send \"$id\" apple", "jobctl send --eof \"$id\"; jobctl wait \"$id\"; jobctl logs \"$id\""]),
     CommandSpec(
         name: "serve", operands: "<addr:port> [--] <command> [<arg> ...]",
-        summary: "Run COMMAND as a job per TCP connection, the socket as its stdio.",
+        summary: "A job per TCP connection, the socket as its stdio.",
         arguments: [("<addr:port>", "127.0.0.1:8080, [::1]:8080, :0 (a free port)."), ("<command>", "Run per connection.")],
         options: [
             OptionSpec(long: "max", short: nil, value: "<n>", help: "At most N connections at once; others wait."),

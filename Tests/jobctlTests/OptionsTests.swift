@@ -54,6 +54,13 @@ func spec(_ name: String) -> CommandSpec { commands.first { $0.name == name }! }
         }
     }
 
+    @Test func mainHelpFits() {
+        let lines = mainHelp.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count < 40)
+        #expect(lines.allSatisfy { $0.count <= 80 }, "\(lines.filter { $0.count > 80 })")
+        for c in commands { #expect(mainHelp.contains("  \(c.name) "), "\(c.name)") }
+    }
+
     @Test func seededFuzzOfTheParser() {
         var state: UInt64 = 99
         func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
