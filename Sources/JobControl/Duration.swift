@@ -3,7 +3,6 @@
 public struct JobDuration: Equatable, Sendable, CustomStringConvertible {
     public let nanoseconds: Int64
     public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
-    public static func seconds(_ s: Int64) -> JobDuration { JobDuration(nanoseconds: s * 1_000_000_000) }
 
     /// The largest accepted: 100 years, so any deadline still fits in an Int64
     /// of nanoseconds on the monotonic clock.

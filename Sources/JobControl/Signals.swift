@@ -6,12 +6,6 @@ public struct Signal: Equatable, Sendable {
     public let rawValue: Int32
     public init(rawValue: Int32) { self.rawValue = rawValue }
 
-    public static let hangup = Signal(rawValue: SIGHUP)
-    public static let interrupt = Signal(rawValue: SIGINT)
-    public static let terminate = Signal(rawValue: SIGTERM)
-    public static let kill = Signal(rawValue: SIGKILL)
-    public static let cont = Signal(rawValue: SIGCONT)
-
     /// Linux's standard signals by name, without the `SIG` prefix.
     public static let names: [(String, Int32)] = [
         ("HUP", 1), ("INT", 2), ("QUIT", 3), ("ILL", 4), ("TRAP", 5), ("ABRT", 6), ("IOT", 6),
