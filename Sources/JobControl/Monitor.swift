@@ -122,7 +122,7 @@ final class Monitor {
         _ = jc_set_name(job.daemon ? ProcStat.daemonMonitorName : ProcStat.monitorName)
         setUpSignals([SIGINT])
         func report(_ stage: Int32, _ e: Int32) {
-            var msg: [Int32] = [stage, e]
+            let msg: [Int32] = [stage, e]
             _ = msg.withUnsafeBytes { Glibc.write(status, $0.baseAddress!, 8) }
             close(status)
         }

@@ -88,7 +88,7 @@ public struct Spawner {
     static func absolute(_ dir: String?) throws(JobctlError) -> String {
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buf, buf.count) != nil else { throw .system("cannot get the current directory", .current) }
-        let cwd = String(cString: buf)
+        let cwd = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard let d = dir else { return cwd }
         return d.hasPrefix("/") ? d : (cwd == "/" ? "/" + d : cwd + "/" + d)
     }

@@ -41,7 +41,7 @@ public final class StateStore {
         if !p.hasPrefix("/") {
             var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
             guard getcwd(&buf, buf.count) != nil else { throw .system("cannot get the current directory", .current) }
-            p = String(cString: buf) + "/" + p
+            p = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + p
         }
         while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
         return p
