@@ -1,7 +1,9 @@
 """TCP clients for t-serve.sh. Usage:
   client.py PORT echo LINE...        one connection per LINE, in parallel; prints the answers
-  client.py PORT hold FIFO           connects, says 'connected' into FIFO, waits for EOF
-  client.py PORT half TEXT           sends TEXT without a newline and closes
+  client.py PORT hold FIFO           connects, gets 'ping' echoed (so its job runs),
+                                     says 'connected' into FIFO, waits for EOF
+  client.py PORT half TEXT           sends TEXT without a newline, ends its side, prints
+                                     the answer and its own port
   client.py PORT env                 prints what the server's command answers"""
 import socket, sys, threading
 
@@ -27,12 +29,23 @@ if mode == "echo":
     print("\n".join(str(o) for o in out))
 elif mode == "hold":
     s = socket.create_connection((host, port), timeout=30)
+    # The kernel completes the handshake before serve accepts: an answer is
+    # what shows that the connection's job exists and runs.
+    s.sendall(b"ping\n")
+    got = b""
+    while not got.endswith(b"\n"):
+        chunk = s.recv(100)
+        if not chunk: break
+        got += chunk
     with open(args[0], "w") as f: f.write("connected\n")
     while s.recv(4096): pass
 elif mode == "half":
     s = socket.create_connection((host, port), timeout=30)
     s.sendall(args[0].encode())
-    s.close()
+    s.shutdown(socket.SHUT_WR)  # gone mid-line: EOF before any newline
+    data = b""
+    while chunk := s.recv(4096): data += chunk
+    print(data.decode() or "-", s.getsockname()[1])
 elif mode == "env":
     s = socket.create_connection((host, port), timeout=30)
     s.shutdown(socket.SHUT_WR)

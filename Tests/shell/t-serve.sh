@@ -18,10 +18,10 @@ n=$(j ps --json | python3 -c 'import json,sys; print(sum(1 for l in sys.stdin if
 same "each connection was a job in ps, named after the server and the peer" "$n" 21
 
 # A client that disconnects mid-line ends its job cleanly.
-client "$port" half "no newline"
-last=$(j ps -q | tail -n 1)
-j wait "$last"; st=$?
-same "a client gone mid-line: its job ends cleanly (0)" "$st" 0
+set -- $(client "$port" half partial)
+same "a client gone mid-line gets its partial line back" "$1" PARTIAL
+j wait "echo:127.0.0.1:$2"; st=$?
+same "... and its job (named after its port) ends cleanly (0)" "$st" 0
 
 # Killing the server ends its connection jobs.
 r=$(fifo conn)
