@@ -41,7 +41,7 @@ if alive "$b"; then not_ok "a grandchild that left the group (setsid) dies with 
 r=$(fifo ign)
 id=$(j spawn -- sh -c "trap '' TERM; echo ready > $r; sleep 100")
 read -r _ < "$r"
-j kill --grace 0.3 "$id"
+j kill --grace 1 "$id"
 status 0 "the job ignoring TERM is still alive right after kill returns" j kill -s 0 "$id"
 j wait --timeout 10 "$id"; st=$?
 same "it gets KILL after the grace (wait 137)" "$st" 137
@@ -51,7 +51,8 @@ r=$(fifo ign2)
 id=$(j spawn -- sh -c "trap '' TERM; echo ready > $r; sleep 100")
 read -r _ < "$r"
 j kill -s TERM "$id"
-status 124 "-s TERM without --grace sends no KILL" j wait --timeout 0.5 "$id"
+# Past the default 10 s grace: a KILL would have come by then.
+status 124 "-s TERM without --grace sends no KILL, even after the default grace" j wait --timeout 11 "$id"
 j kill -s KILL "$id"
 
 # --timeout on spawn.

@@ -17,12 +17,15 @@ same "... started in id order" "$(awk '/^start/ {print $2}' "$T/log" | tr '\n' '
 
 # Queued jobs start after the spawning shell has gone.
 r=$(fifo started)
+gate=$(fifo gate)
 # Held open read-write: no EOF between writers, and nothing written is lost.
 exec 4<>"$r"
-sh -c "'$JOBCTL' spawn --pool solo --slots 1 -- sh -c 'echo a > $r; sleep 0.2' >/dev/null
+sh -c "'$JOBCTL' spawn --pool solo --slots 1 -- sh -c 'echo a > $r; read x < $gate' >/dev/null
        '$JOBCTL' spawn --pool solo -- sh -c 'echo b > $r' > $T/b.id"
+read -r first <&4
 same "the second job is queued when its shell exits" "$(field "$(cat "$T/b.id")" state)" queued
-read -r first <&4; read -r second <&4
+echo go > "$gate"
+read -r second <&4
 same "... and both run after it has gone, in order" "$first $second" "a b"
 j wait "$(cat "$T/b.id")"
 same "... the queued one is recorded as it ended" "$(field "$(cat "$T/b.id")" exitcode)" 0
