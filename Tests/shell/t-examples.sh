@@ -34,14 +34,14 @@ helper=$(j ps -q helper)
 j wait --timeout 15 "$helper"; st=$?
 same "daemon-helper.sh: the helper ended with the script (143)" "$st" 143
 r=$(fifo started)
-HEARTBEAT_FILE=$beats sh "$ex/daemon-helper.sh" sh -c "echo go > $r; exec sleep 100" 2>/dev/null &
+HEARTBEAT_FILE=$beats sh "$ex/daemon-helper.sh" sh -c "echo \$\$ > $r; exec sleep 100" 2>/dev/null &
 script=$!
-read -r _ < "$r"
+read -r work < "$r"
 helper=$(j ps -q helper)
 kill -9 "$script"
 j wait --timeout 15 "$helper"; st=$?
 same "daemon-helper.sh: the helper dies when the script is SIGKILLed" "$st" 143
-pkill -f "exec sleep 100" 2>/dev/null; pkill -xf "sleep 100" 2>/dev/null
+kill "$work" 2>/dev/null  # the script's own work, orphaned by its SIGKILL
 
 # supervise: restarts a failing command until it succeeds.
 cat > "$T/flaky.sh" <<EOS
