@@ -56,25 +56,29 @@ int jc_read_proc_stat(pid_t pid, struct jc_proc_stat *out) {
     int k = 6;
     while (n) path[k++] = digits[--n];
     memcpy(path + k, "/stat", 6);
+    // errno tells the caller whether the process is gone (ENOENT, ESRCH)
+    // or could not be looked at (EMFILE: no descriptor left).
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     ssize_t len;
     do { len = read(fd, buf, sizeof buf - 1); } while (len < 0 && errno == EINTR);
+    int read_errno = errno;
     close(fd);
-    if (len <= 0) return -1;
+    if (len < 0) { errno = read_errno; return -1; }
+    if (len == 0) { errno = ESRCH; return -1; }
     buf[len] = 0;
     // comm may hold spaces and parentheses: it ends at the last ')'.
     char *open_paren = memchr(buf, '(', (size_t)len);
     char *close_paren = NULL;
     for (char *p = buf + len - 1; p > buf; p--) if (*p == ')') { close_paren = p; break; }
-    if (!open_paren || !close_paren || close_paren < open_paren) return -1;
+    if (!open_paren || !close_paren || close_paren < open_paren) { errno = ESRCH; return -1; }
     size_t clen = (size_t)(close_paren - open_paren - 1);
     if (clen > 15) clen = 15;
     memcpy(out->comm, open_paren + 1, clen);
     out->comm[clen] = 0;
     // Fields from 3 on, space separated: state ppid pgrp session ... (22) starttime.
     char *p = close_paren + 2;
-    if (p >= buf + len) return -1;
+    if (p >= buf + len) { errno = ESRCH; return -1; }
     out->state = *p;
     unsigned long long f[20];
     int field = 0;
@@ -88,7 +92,7 @@ int jc_read_proc_stat(pid_t pid, struct jc_proc_stat *out) {
         f[field++] = neg ? (unsigned long long)-(long long)x : x;
         while (*p && *p != ' ') p++;
     }
-    if (field < 19) return -1;
+    if (field < 19) { errno = ESRCH; return -1; }
     out->ppid = (int)f[0];
     out->pgrp = (int)f[1];
     out->session = (int)f[2];
@@ -167,7 +171,25 @@ int jc_flock_timeout(int fd, int op, int64_t ns) {
     return -1;
 }
 
+void *jc_memrchr(const void *s, int c, size_t n) { return memrchr(s, c, n); }
+
 int jc_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int jc_fallocate(int fd, int64_t offset, int64_t len) {
+    int r;
+    do { r = fallocate(fd, 0, (off_t)offset, (off_t)len); } while (r < 0 && errno == EINTR);
+    if (r == 0 || errno != EOPNOTSUPP) return r;
+    static const char zeros[4096];
+    while (len > 0) {
+        size_t n = len > (int64_t)sizeof zeros ? sizeof zeros : (size_t)len;
+        ssize_t w = pwrite(fd, zeros, n, (off_t)offset);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        offset += w;
+        len -= w;
+    }
+    return 0;
+}
 
 int jc_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 int jc_set_name(const char *name) { return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0); }
@@ -264,15 +286,19 @@ static int child_main(void *arg) {
     // Nothing else of ours leaks into the job: a caller's pipe held open by a
     // job would keep `$(jobctl spawn ...)` from returning. Only a lock the
     // job is to hold stays open.
-    int keep = spec->keep_fd;
-    if (keep > 2) {
-        if (keep > 3) syscall(SYS_close_range, 3, keep - 1, 0);
-        syscall(SYS_close_range, keep + 1, ~0U, 0);
-        int flags = fcntl(keep, F_GETFD);
-        if (flags >= 0) fcntl(keep, F_SETFD, flags & ~FD_CLOEXEC);
-    } else {
-        syscall(SYS_close_range, 3, ~0U, 0);
+    // Locks the job holds for its whole life (`--lock`, its pool slot) stay
+    // open, so that they are freed only once the job's last process is gone.
+    int keep[2] = { spec->keep_fd, spec->keep_fd2 };
+    if (keep[0] > keep[1]) { int t = keep[0]; keep[0] = keep[1]; keep[1] = t; }
+    int lo = 3;
+    for (int i = 0; i < 2; i++) {
+        if (keep[i] < lo) continue;
+        if (keep[i] > lo) syscall(SYS_close_range, lo, keep[i] - 1, 0);
+        int flags = fcntl(keep[i], F_GETFD);
+        if (flags >= 0) fcntl(keep[i], F_SETFD, flags & ~FD_CLOEXEC);
+        lo = keep[i] + 1;
     }
+    syscall(SYS_close_range, lo, ~0U, 0);
     if (spec->cwd && chdir(spec->cwd) < 0) fail(a, JC_STAGE_CHDIR);
     sigset_t none;
     sigemptyset(&none);

@@ -1,18 +1,35 @@
 import CJobControl
 import Glibc
 
+/// What opening a pidfd on a recorded process found.
+enum Pin {
+    /// The very process recorded: the pidfd pins it.
+    case pinned(CInt)
+    /// It has ended (or the PID now belongs to another process).
+    case gone
+    /// It could not be looked at (no descriptor left): it may still run.
+    case unknown
+}
+
 /// Opens a pidfd on `pid` only if it is still the process that started at
 /// `start`: the pidfd is opened first, so the check that follows is about
 /// the very process the pidfd pins, and a reused PID is never taken for it.
-func pidfdIfSame(_ pid: Int32, start: UInt64) -> CInt? {
-    guard pid > 0 else { return nil }
+func pin(_ pid: Int32, start: UInt64) -> Pin {
+    guard pid > 0 else { return .gone }
     let fd = jc_pidfd_open(pid)
-    if fd < 0 { return nil }
-    guard let s = ProcStat.read(pid), s.startTime == start, !s.isDead else {
-        close(fd)
-        return nil
+    if fd < 0 { return errno == ESRCH ? .gone : .unknown }
+    switch ProcStat.lookup(pid) {
+    case .found(let s) where s.startTime == start && !s.isDead: return .pinned(fd)
+    case .found, .gone: close(fd); return .gone
+    case .unknown: close(fd); return .unknown
     }
-    return fd
+}
+
+/// `pin`, for callers to whom a process that cannot be looked at is as good
+/// as gone (they never act on it).
+func pidfdIfSame(_ pid: Int32, start: UInt64) -> CInt? {
+    if case .pinned(let fd) = pin(pid, start: start) { return fd }
+    return nil
 }
 
 /// Signals and joins jobs.
@@ -71,61 +88,93 @@ public struct JobControl {
     /// readable; a monitor that ended without one was killed, and its job is
     /// `lost`. (Not inotify: tearing down an inotify instance waits for an
     /// SRCU grace period, which added milliseconds to every wait's exit.)
+    ///
+    /// Under a low descriptor limit, jobs beyond what pidfds can be opened
+    /// for are looked at again after a short sleep (1 ms, doubling to 100
+    /// ms) until descriptors free up: slower, never wrong. A job is `lost`
+    /// only when its monitor and its command are known to be gone.
     public func wait(for jobs: [Job], any: Bool, timeout: Int64?) throws(JobctlError) -> [Ended] {
         let deadline = timeout.map { monotonicNow() + $0 }
         raiseDescriptorLimit()
         var tail = TailReader(store: store)
 
-        struct Pending { var job: Job; var pidfd: CInt; var watchingLeader: Bool }
-        var pending: [Pending] = []
+        struct Watched { var job: Job; var pidfd: CInt; var watchingLeader: Bool }
+        var watched: [Watched] = []
+        var unwatched: [Job] = []  // no descriptor for these yet
         var done: [Ended] = []
-        defer { for p in pending { close(p.pidfd) } }
+        defer { for w in watched { close(w.pidfd) } }
 
+        func ended(_ j: Job) -> Ended? {
+            j.exit.map { Ended(job: j, state: $0.code < 0 ? .killed : .exited) }
+        }
         /// Decides a job that has no exit record: watch its monitor, or its
-        /// orphaned leader, or call it lost.
-        func watch(_ j: Job) -> Ended? {
-            if let e = j.exit { return Ended(job: j, state: e.code < 0 ? .killed : .exited) }
-            if let fd = pidfdIfSame(j.monitor, start: j.monitorStart) {
-                pending.append(Pending(job: j, pidfd: fd, watchingLeader: false))
-                return nil
+        /// orphaned leader, or call it lost; false if it cannot be watched now.
+        func watch(_ j: Job) -> Bool {
+            if let e = ended(j) { done.append(e); return true }
+            switch pin(j.monitor, start: j.monitorStart) {
+            case .pinned(let fd): watched.append(Watched(job: j, pidfd: fd, watchingLeader: false)); return true
+            case .unknown: return false
+            case .gone: break
             }
             // The monitor is gone; it may have written the record just before.
-            if let fresh = store.job(id: j.id), let e = fresh.exit {
-                return Ended(job: fresh, state: e.code < 0 ? .killed : .exited)
+            let fresh: Job?
+            do throws(JobctlError) { fresh = try store.job(id: j.id) } catch { return false }
+            if let f = fresh, let e = ended(f) { done.append(e); return true }
+            switch j.pid.map({ pin($0, start: j.pidStart) }) ?? .gone {
+            case .pinned(let fd): watched.append(Watched(job: j, pidfd: fd, watchingLeader: true)); return true
+            case .unknown: return false
+            case .gone: done.append(Ended(job: j, state: .lost)); return true
             }
-            if let pid = j.pid, let fd = pidfdIfSame(pid, start: j.pidStart) {
-                pending.append(Pending(job: j, pidfd: fd, watchingLeader: true))
-                return nil
-            }
-            return Ended(job: j, state: .lost)
         }
 
-        for j in jobs { if let e = watch(j) { done.append(e) } }
-        while !pending.isEmpty && !(any && !done.isEmpty) {
+        for j in jobs where !watch(j) { unwatched.append(j) }
+        var backoff: Int64 = 1_000_000
+        while !(watched.isEmpty && unwatched.isEmpty) && !(any && !done.isEmpty) {
             let left = deadline.map { $0 - monotonicNow() }
             if let l = left, l <= 0 { throw .timedOut }
-            let ready = pollReadable(pending.map(\.pidfd), timeoutNs: left ?? -1)
-            if !ready.contains(true) { continue }
+            var sleep = left ?? -1
+            if !unwatched.isEmpty { sleep = sleep < 0 ? backoff : min(sleep, backoff) }
+            let ready = pollReadable(watched.map(\.pidfd), timeoutNs: sleep)
+            if !ready.contains(true) && unwatched.isEmpty { continue }
+            // Close what fired first: under a low limit, reading the state
+            // needs the descriptor back.
+            var fired: [Watched] = []
+            var still: [Watched] = []
+            for (k, w) in watched.enumerated() {
+                if ready[k] { close(w.pidfd); fired.append(w) } else { still.append(w) }
+            }
+            watched = still
             // Exit records appended since we last looked.
             let exits = tail.newExits()
-            var still: [Pending] = []
-            var rewatch: [Job] = []
-            for (k, p) in pending.enumerated() {
-                if let (e, t) = exits[p.job.id] {
-                    var j = p.job
-                    j.exit = e
-                    j.ended = t
-                    done.append(Ended(job: j, state: e.code < 0 ? .killed : .exited))
-                    close(p.pidfd)
-                } else if ready[k] {
-                    close(p.pidfd)
-                    if p.watchingLeader { done.append(Ended(job: p.job, state: .lost)) } else { rewatch.append(p.job) }
-                } else {
-                    still.append(p)
+            func recorded(_ j: Job) -> Bool {
+                guard let (e, t) = exits[j.id] else { return false }
+                var j = j
+                j.exit = e
+                j.ended = t
+                done.append(Ended(job: j, state: e.code < 0 ? .killed : .exited))
+                return true
+            }
+            watched.removeAll { w in
+                guard recorded(w.job) else { return false }
+                close(w.pidfd)
+                return true
+            }
+            for w in fired where !recorded(w.job) {
+                if w.watchingLeader {
+                    // The orphaned leader ended; its monitor, gone, wrote nothing.
+                    let fresh: Job?
+                    do throws(JobctlError) { fresh = try store.job(id: w.job.id) } catch { unwatched.append(w.job); continue }
+                    done.append(fresh.flatMap(ended) ?? Ended(job: w.job, state: .lost))
+                } else if !watch(w.job) {
+                    unwatched.append(w.job)
                 }
             }
-            pending = still
-            for j in rewatch { if let e = watch(j) { done.append(e) } }
+            if !unwatched.isEmpty {
+                let again = unwatched
+                unwatched = []
+                for j in again where !recorded(j) && !watch(j) { unwatched.append(j) }
+                backoff = min(backoff * 2, 100_000_000)
+            }
         }
         return done
     }
@@ -203,9 +252,13 @@ public func copyLog(store: StateStore, job: Job, follow: Bool, to out: CInt) thr
     try drain()
     guard follow, job.exit == nil else { return }
     let inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
+    do throws(Errno) {
+        if inotify < 0 { throw .current }
+        _ = try addWatch(inotify, on: log.rawValue, UInt32(IN_MODIFY))
+    } catch {
+        throw .system("cannot follow the log of job \(job.id)", error)
+    }
     defer { close(inotify) }
-    let logPath = job.log.first == UInt8(ascii: "/") ? display(job.log) : "\(store.path)/\(display(job.log))"
-    _ = inotify_add_watch(inotify, logPath, UInt32(IN_MODIFY))
     // The end of the job: its monitor ending, or the leader if orphaned.
     let ender = pidfdIfSame(job.monitor, start: job.monitorStart)
         ?? job.pid.flatMap { pidfdIfSame($0, start: job.pidStart) }
@@ -220,10 +273,7 @@ public func copyLog(store: StateStore, job: Job, follow: Bool, to out: CInt) thr
         if poll(&pfds, 3, -1) < 0 && errno != EINTR { throw .system("cannot wait for the log", .current) }
         if pfds[2].revents & Int16(POLLERR | POLLHUP) != 0 { return }
         let ready = pfds.map { $0.revents != 0 }
-        if ready[0] {
-            var ev = [UInt8](repeating: 0, count: 4096)
-            while ev.withUnsafeMutableBytes({ Glibc.read(inotify, $0.baseAddress!, $0.count) }) > 0 {}
-        }
+        if ready[0] { drainInotify(inotify) }
         try drain()
         if ready[1] { try drain(); return }
     }

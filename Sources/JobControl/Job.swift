@@ -44,6 +44,8 @@ public struct Job: Sendable {
     public var ended: Int64?
     public var exit: ExitStatus?
     public var removed = false
+    /// Reported by a bare `wait` of its owner, which will not report it again.
+    public var joined = false
     /// The pool the job runs in, if any (`spawn --pool`).
     public var pool: [UInt8]?
     /// Its stdin is the fifo `pipes/ID` (`spawn --stdin pipe`, `send`).

@@ -63,6 +63,14 @@ final class Monitor {
 
     /// A lock the job holds for its whole life (`spawn --lock`, `lock`).
     var lockFD: CInt = -1
+    /// The pool slot a running pool job holds; the job inherits it too.
+    var slotFD: CInt = -1
+    /// Set aside room for the exit record (`StateStore.appendStart`), not
+    /// yet given back.
+    var reserved = false
+    /// Where to say that the exit record cannot be written yet: the job's
+    /// log, or for `run` the caller's stderr.
+    var complaintFD: CInt = -1
     /// The write end of the job's stdin fifo that keeps it from seeing EOF
     /// until `send --eof` (or the monitor's end).
     var pipeKeepalive: CInt = -1
@@ -81,16 +89,16 @@ final class Monitor {
         _ = jc_set_child_subreaper()
     }
 
-    func startJob(env: [[UInt8]], cwd: String?, stdin: CInt, stdout: CInt, stderr: CInt,
+    func startJob(env: [[UInt8]], cwd: [UInt8]?, stdin: CInt, stdout: CInt, stderr: CInt,
                   newSession: Bool) -> (pid: pid_t, stage: Int32, errno: Int32) {
         var stage: Int32 = 0, err: Int32 = 0
         let pid: pid_t = withCStringArray(job.command) { argv in
             withCStringArray(env) { envp in
-                (cwd ?? "").withCString { cwdp in
+                (cwd ?? []).withCString { cwdp in
                     var spec = jc_exec_spec(
                         argv: argv, envp: envp, cwd: cwd == nil ? nil : cwdp,
                         stdin_fd: stdin, stdout_fd: stdout, stderr_fd: stderr,
-                        new_session: newSession ? 1 : 0, keep_fd: lockFD,
+                        new_session: newSession ? 1 : 0, keep_fd: lockFD, keep_fd2: slotFD,
                         // A daemon job must not outlive its monitor either.
                         parent_death_signal: job.daemon ? SIGKILL : 0)
                     return jc_spawn_job(&spec, &stage, &err)
@@ -112,11 +120,42 @@ final class Monitor {
         job.monitor = getpid()
         job.monitorStart = ProcStat.read(getpid())?.startTime ?? 0
         job.started = wallClockMicros()
-        try store.append(Records.encode(job))
+        try store.appendStart(Records.encode(job))
+        reserved = true
+    }
+
+    /// Appends the job's exit record, durably: true once it is on disk. A
+    /// failure (a full disk the reserve did not cover) is said once where
+    /// the job's output goes, and the caller tries again later: an exit
+    /// code that could not be written yet is kept, never left to read as
+    /// `lost`.
+    var complained = false
+    func recordExit(_ e: ExitStatus, ended: Int64) -> Bool {
+        do throws(JobctlError) {
+            try store.appendExit(Records.encodeExit(job.id, e, ended: ended), releasing: reserved)
+            reserved = false
+            return true
+        } catch {
+            reserved = false  // given back; the next try uses what is free
+            if !complained {
+                complained = true
+                writeString(complaintFD, "jobctl: job \(job.id) ended with exit code \(e.code), which cannot be recorded yet (\(error.message)); retrying every second\n")
+            }
+            return false
+        }
+    }
+
+    /// `recordExit` outside the event loop, for a job that never ran.
+    func recordExitRetrying(_ e: ExitStatus) {
+        let ended = wallClockMicros()
+        while !recordExit(e, ended: ended) {
+            var ts = timespec(tv_sec: 1, tv_nsec: 0)
+            _ = nanosleep(&ts, nil)
+        }
     }
 
     /// The monitor side of `spawn`, in the forked child. Never returns.
-    func startDetached(env: [[UInt8]], cwd: String?, stdin: CInt, stdout: CInt, stderr: CInt, status: CInt) -> Never {
+    func startDetached(env: [[UInt8]], cwd: [UInt8]?, stdin: CInt, stdout: CInt, stderr: CInt, status: CInt) -> Never {
         // Own session: the caller's terminal hanging up does not reach us.
         setsid()
         _ = jc_set_name(job.daemon ? ProcStat.daemonMonitorName : ProcStat.monitorName)
@@ -151,7 +190,9 @@ final class Monitor {
         // Keep nothing of the caller's: its stdout held open here would make
         // `$(jobctl spawn ...)` wait for the job to end.
         let devNull = open("/dev/null", O_RDWR)
-        for fd: CInt in 0...2 { dup2(devNull, fd) }
+        for fd: CInt in 0...2 where fd != stderr { dup2(devNull, fd) }
+        if stderr > 2 { dup2(stderr, 2) }
+        complaintFD = 2
         // The lock stays open here too: it is held until the monitor, which
         // outlives the job and what it leaves behind, is done.
         let keep = [sigfd, timeoutTimer, graceTimer, ownerPidfd, store.dirFD, lockFD, pipeKeepalive]
@@ -166,7 +207,7 @@ final class Monitor {
     /// turn and a slot, holding the slot while it runs. A kill or the
     /// owner's end while queued removes it: recorded as killed, never run.
     /// Never returns.
-    func runQueued(env: [[UInt8]], cwd: String?, stdin: CInt, stdout: CInt, stderr: CInt,
+    func runQueued(env: [[UInt8]], cwd: [UInt8]?, stdin: CInt, stdout: CInt, stderr: CInt,
                    report: (Int32, Int32) -> Void) -> Never {
         do throws(JobctlError) {
             try recordStart()
@@ -189,50 +230,62 @@ final class Monitor {
                 var signo: Int32 = 0, sender: pid_t = 0, value: UInt64 = 0
                 while jc_signalfd_read(sigfd, &signo, &sender, &value) == 1 {
                     if signo == KillRequest.carrier {
-                    let r = KillRequest(payload: value)
-                    if r.closeStdin { closeStdinPipe() } else { killedBy = r.signal }
-                }
-                    else if signo != SIGCHLD { killedBy = SIGTERM }
+                        let r = KillRequest(payload: value)
+                        if r.closeStdin { closeStdinPipe() } else { killedBy = r.signal }
+                    } else if signo != SIGCHLD {
+                        killedBy = SIGTERM
+                    }
                 }
             }
             if ready.count > 1 && ready[1] { killedBy = SIGTERM }
             return killedBy != nil
         }
-        guard let slotFD = slot ?? nil else {
+        complaintFD = stderr
+        guard let held = slot ?? nil else {
             // Killed while queued (or the pool could not be used): it never runs.
-            let e = ExitStatus(code: -(killedBy ?? SIGTERM))
-            try? store.append(Records.encodeExit(job.id, e, ended: wallClockMicros()), sync: true)
+            recordExitRetrying(ExitStatus(code: -(killedBy ?? SIGTERM)))
             if job.stdinPipe { _ = unlinkat(store.dirFD, "\(Pipes.dir)/\(job.id)", 0) }
             _exit(0)
         }
+        // The job holds its slot too: the slot is free only once the job's
+        // last process is gone, even if this monitor is killed first.
+        slotFD = held
         let started = startJob(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, newSession: true)
         if started.pid < 0 {
-            // A queued command that cannot run is recorded as 127 or 126.
+            // A queued command that cannot run is recorded as 127 or 126,
+            // and its log says why, as spawn would have on the terminal.
             let code: Int32 = started.stage == JC_STAGE_EXEC && started.errno == ENOENT ? 127 : 126
-            try? store.append(Records.encodeExit(job.id, ExitStatus(code: code), ended: wallClockMicros()), sync: true)
+            let why = ExecFailure.error(stage: started.stage, errno: started.errno, command: job.command[0], directory: cwd)
+            writeString(stderr, "jobctl: \(why.message)\n")
+            recordExitRetrying(ExitStatus(code: code))
             _exit(0)
         }
+        Pools.writeHolders(held, [ProcessIdentity(pid: getpid(), start: job.monitorStart),
+                                  ProcessIdentity(pid: started.pid, start: ProcStat.read(started.pid)?.startTime ?? 0)])
         job.pid = started.pid
         job.pgid = started.pid
         job.pidStart = ProcStat.read(started.pid)?.startTime ?? 0
         try? store.append(Records.encodeRun(job.id, pid: started.pid, pidStart: job.pidStart, started: wallClockMicros()))
         for fd in [stdin, stdout, stderr] where fd > 2 { close(fd) }
-        _ = slotFD  // held, with the lock's monitor, until the monitor exits
+        // The slot stays held here, and in the job, until both are done.
         _ = loop()
         _exit(0)
     }
 
     /// `run`: the caller is the monitor; the command keeps its stdio and
     /// process group. Returns bash's status for it.
-    func runForeground(env: [[UInt8]], cwd: String?, request: SpawnRequest) throws(JobctlError) -> Int32 {
+    func runForeground(env: [[UInt8]], cwd: [UInt8]?, request: SpawnRequest) throws(JobctlError) -> Int32 {
         foreground = true
+        complaintFD = 2
         // Like system(3): the terminal's ^C and ^\ go to the command, which
         // decides; the monitor must outlive it to record how it ended.
         signal(SIGINT, SIG_IGN)
         signal(SIGQUIT, SIG_IGN)
         setUpSignals([])
         let started = startJob(env: env, cwd: cwd, stdin: 0, stdout: 1, stderr: 2, newSession: false)
-        if started.pid < 0 { throw ExecFailure.error(stage: started.stage, errno: started.errno, request: request) }
+        if started.pid < 0 {
+            throw ExecFailure.error(stage: started.stage, errno: started.errno, command: job.command[0], directory: request.directory)
+        }
         job.pid = started.pid
         job.pgid = nil
         job.pidStart = ProcStat.read(started.pid)?.startTime ?? 0
@@ -249,7 +302,10 @@ final class Monitor {
 
     func loop() -> ExitStatus {
         if let t = timeout { _ = jc_timerfd_arm(timeoutTimer, t.nanoseconds) }
-        var recorded: ExitStatus?
+        // The job's end, once reaped; `recorded` once its record is on disk.
+        // After the end the timeout timer paces retries of the record.
+        var ended: (status: ExitStatus, at: Int64)?
+        var recorded = false
         while true {
             var fds = [sigfd, timeoutTimer, graceTimer]
             if ownerPidfd >= 0 { fds.append(ownerPidfd) }
@@ -257,7 +313,7 @@ final class Monitor {
             if ready[0] { drainSignals() }
             if ready[1] {
                 drainTimer(timeoutTimer)
-                terminate(grace: defaultGrace)
+                if ended == nil { terminate(grace: defaultGrace) }
             }
             if ready[2] {
                 drainTimer(graceTimer)
@@ -271,15 +327,17 @@ final class Monitor {
                 terminate(grace: defaultGrace)
             }
             reap()
-            if recorded == nil, let st = leaderStatus {
-                let e = ExitStatus(waitStatus: st)
-                // fdatasync: an exit code is what a waiter cannot learn again.
-                try? store.append(Records.encodeExit(job.id, e, ended: wallClockMicros()), sync: true)
-                recorded = e
+            if ended == nil, let st = leaderStatus {
+                ended = (ExitStatus(waitStatus: st), wallClockMicros())
                 _ = jc_timerfd_arm(timeoutTimer, 0)
             }
-            if let e = recorded {
-                if !hasLeftovers() {
+            if let (e, t) = ended, !recorded {
+                // fdatasync: an exit code is what a waiter cannot learn again.
+                recorded = recordExit(e, ended: t)
+                if !recorded { _ = jc_timerfd_arm(timeoutTimer, 1_000_000_000) }
+            }
+            if let (e, _) = ended {
+                if recorded && !hasLeftovers() {
                     if job.stdinPipe { _ = unlinkat(store.dirFD, "\(Pipes.dir)/\(job.id)", 0) }
                     return e
                 }
@@ -308,17 +366,25 @@ final class Monitor {
                 if r.closeStdin { closeStdinPipe(); continue }
                 deliver(r.signal)
                 if let g = r.grace { armGrace(g) }
-            default:
-                // TERM, HUP or INT sent to the monitor itself: it ends the job
-                // rather than orphaning it.
+            case SIGTERM:
+                // TERM sent to the monitor itself: it ends the job (KILL
+                // after the grace) rather than orphaning it.
                 terminate(grace: defaultGrace)
+            default:
+                // HUP or INT: passed on as they came. A daemon that reloads
+                // on HUP keeps running, and so does the monitor.
+                deliver(signo)
             }
         }
     }
 
+    /// `send --eof`: the job sees EOF once it has read what was sent, and
+    /// the fifo goes, so that a later `send` fails instead of writing into
+    /// a closed stream.
     func closeStdinPipe() {
         if pipeKeepalive >= 0 { close(pipeKeepalive) }
         pipeKeepalive = -1
+        _ = unlinkat(store.dirFD, "\(Pipes.dir)/\(job.id)", 0)
     }
 
     func terminate(grace: Int64) {
@@ -344,7 +410,7 @@ final class Monitor {
         // only processes found below the monitor are signalled.
         let group = leaderStatus == nil ? job.pgid : nil
         if let g = group { kill(-g, sig) }
-        for d in ProcStat.descendants(of: getpid()) where group == nil || d.stat.pgrp != group {
+        for d in descendants() where group == nil || d.stat.pgrp != group {
             // Pin the process, then check it is still ours before signalling.
             let fd = jc_pidfd_open(d.pid)
             if fd < 0 { continue }
@@ -375,6 +441,12 @@ final class Monitor {
     func hasLeftovers() -> Bool {
         var info = siginfo_t()
         if waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD { return false }
-        return !ProcStat.descendants(of: getpid()).isEmpty
+        return !descendants().isEmpty
+    }
+
+    /// What is left of the job below the monitor, leaving out the monitors
+    /// (as the state records them) of jobs started from inside it.
+    func descendants() -> [(pid: Int32, stat: ProcStat)] {
+        ProcStat.descendants(of: getpid()) { store.monitors(since: job.id) }
     }
 }

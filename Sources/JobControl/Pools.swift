@@ -42,19 +42,27 @@ public struct Pools {
         return max(1, n)
     }
 
-    /// `pid start` written into a lock file by its holder, for pidfds.
-    static func writeHolder(_ fd: CInt) {
-        let me = getpid()
-        let text = Array("\(me) \(ProcStat.read(me)?.startTime ?? 0)\n".utf8)
+    /// `pid start` lines written into a lock file by its holders, for
+    /// pidfds: a queued monitor for `wait.ID`; a running job's monitor and
+    /// its command for `slot.K` (the command inherits the slot's lock).
+    static func writeHolders(_ fd: CInt, _ holders: [ProcessIdentity]) {
+        let text = Array(holders.map { "\($0.pid) \($0.start)\n" }.joined().utf8)
         _ = ftruncate(fd, 0)
         _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
     }
 
-    static func readHolder(_ p: CInt, _ file: String) -> (Int32, UInt64)? {
-        guard let f = try? openAt(p, file, O_RDONLY), let b = try? f.readAll() else { return nil }
-        let w = String(decoding: b, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
-        guard w.count >= 2, let pid = Int32(w[0]), let st = UInt64(w[1]) else { return nil }
-        return (pid, st)
+    static func writeHolder(_ fd: CInt) {
+        let me = getpid()
+        writeHolders(fd, [ProcessIdentity(pid: me, start: ProcStat.read(me)?.startTime ?? 0)])
+    }
+
+    static func readHolders(_ p: CInt, _ file: String) -> [ProcessIdentity] {
+        guard let f = try? openAt(p, file, O_RDONLY), let b = try? f.readAll() else { return [] }
+        return String(decoding: b, as: UTF8.self).split(separator: "\n").compactMap { line in
+            let w = line.split(separator: " ")
+            guard w.count >= 2, let pid = Int32(w[0]), let st = UInt64(w[1]) else { return nil }
+            return ProcessIdentity(pid: pid, start: st)
+        }
     }
 
     /// Is this lock file held by someone? (A lock we can take is not.)
@@ -75,9 +83,6 @@ public struct Pools {
         return ids
     }
 
-    /// What a queued monitor is told while it waits.
-    public enum Interrupt { case killed(Int32), none }
-
     /// Waits for this job's turn and a free slot. Returns the slot's
     /// descriptor (hold it while the job runs), or nil if `interrupted`
     /// said to give up (a kill, the owner's death) first.
@@ -93,12 +98,19 @@ public struct Pools {
         Pools.writeHolder(place)
         defer { _ = unlinkat(p, mine, 0); close(place) }
         let inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
+        if inotify < 0 { throw .system("cannot watch pool \(display(name))", .current) }
         defer { close(inotify) }
         var wd: Int32 = -1
+        // A slot still locked though every process recorded as holding it
+        // has ended: a job whose monitor was killed, whose leftovers still
+        // hold the slot they inherited. Nothing signals their end but the
+        // lock itself, so it is looked at again after a pause.
+        var orphanPause: Int64 = 10_000_000
         while true {
             var slot: CInt = -1
             var pred: Int?
-            var watchPIDs: [(Int32, UInt64)] = []
+            var watch: [ProcessIdentity] = []
+            var orphaned = false
             _ = flock(mutex.rawValue, LOCK_EX)
             // My predecessor: the nearest lower id still waiting (its lock held).
             for other in Pools.waitingIDs(p).filter({ $0 < id }).sorted(by: >) {
@@ -114,32 +126,39 @@ public struct Pools {
                         slot = f
                         break
                     }
-                    if let h = Pools.readHolder(p, "slot.\(k)") { watchPIDs.append(h) }
+                    let holders = Pools.readHolders(p, "slot.\(k)")
+                    if !holders.contains(where: { ProcStat.mayBeAlive($0.pid, start: $0.start) }) { orphaned = true }
+                    watch += holders
                     close(f)
                 }
-            } else if let h = Pools.readHolder(p, "wait.\(pred!)") {
-                watchPIDs.append(h)
+            } else {
+                watch = Pools.readHolders(p, "wait.\(pred!)")
             }
             _ = flock(mutex.rawValue, LOCK_UN)
             if slot >= 0 { return slot }
 
             // Sleep until something that could change the answer happens.
             if wd >= 0 { _ = inotify_rm_watch(inotify, wd) }
-            let poolPath = "\(store.path)/\(Pools.dir)/\(display(name))"
-            if let pr = pred {
-                wd = inotify_add_watch(inotify, "\(poolPath)/wait.\(pr)", UInt32(IN_ATTRIB | IN_DELETE_SELF))
-                if wd < 0 { continue }  // gone already: look again
-            } else {
-                // Only a new size file: slots free through the holders' pidfds,
-                // and our own opening and closing of slot files must not wake us.
-                wd = inotify_add_watch(inotify, poolPath, UInt32(IN_MOVED_TO))
+            do throws(Errno) {
+                if let pr = pred {
+                    let f = openat(p, "wait.\(pr)", O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+                    if f < 0 { continue }  // gone already: look again
+                    defer { close(f) }
+                    wd = try addWatch(inotify, on: f, UInt32(IN_ATTRIB | IN_DELETE_SELF))
+                } else {
+                    // Only a new size file: slots free through the holders' pidfds,
+                    // and our own opening and closing of slot files must not wake us.
+                    wd = try addWatch(inotify, on: p, UInt32(IN_MOVED_TO))
+                }
+            } catch {
+                throw .system("cannot watch pool \(display(name))", error)
             }
-            let pidfds = watchPIDs.compactMap { pidfdIfSame($0.0, start: $0.1) }
-            if pidfds.count < watchPIDs.count { for fd in pidfds { close(fd) }; continue }  // a holder died: retry
-            let ready = pollReadable(extraFDs + [inotify] + pidfds, timeoutNs: -1)
+            let pidfds = watch.compactMap { pidfdIfSame($0.pid, start: $0.start) }
+            if pred != nil && pidfds.isEmpty { continue }  // the predecessor ended: look again
+            let ready = pollReadable(extraFDs + [inotify] + pidfds, timeoutNs: orphaned ? orphanPause : -1)
             for fd in pidfds { close(fd) }
-            var buf = [UInt8](repeating: 0, count: 4096)
-            while buf.withUnsafeMutableBytes({ Glibc.read(inotify, $0.baseAddress!, $0.count) }) > 0 {}
+            orphanPause = orphaned ? min(orphanPause * 2, 1_000_000_000) : 10_000_000
+            drainInotify(inotify)
             if interrupted(Array(ready.prefix(extraFDs.count))) { return nil }
         }
     }

@@ -16,18 +16,48 @@ public struct ProcStat {
     /// time (PID 1 here never reaps), but it is not alive.
     public var isDead: Bool { state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") }
 
-    public static func read(_ pid: Int32) -> ProcStat? {
+    /// What a look at /proc/PID/stat found.
+    public enum Lookup {
+        case found(ProcStat)
+        /// No such process.
+        case gone
+        /// It could not be looked at (no descriptor left, say): it may live.
+        case unknown(Errno)
+    }
+
+    public static func lookup(_ pid: Int32) -> Lookup {
         var raw = jc_proc_stat()
-        guard jc_read_proc_stat(pid, &raw) == 0 else { return nil }
+        guard jc_read_proc_stat(pid, &raw) == 0 else {
+            let e = errno
+            return e == ENOENT || e == ESRCH ? .gone : .unknown(Errno(rawValue: e))
+        }
         let comm = withUnsafeBytes(of: raw.comm) { b in Array(b.prefix { $0 != 0 }) }
-        return ProcStat(comm: comm, state: UInt8(bitPattern: raw.state), ppid: raw.ppid, pgrp: raw.pgrp,
-                        session: raw.session, startTime: UInt64(raw.start_time))
+        return .found(ProcStat(comm: comm, state: UInt8(bitPattern: raw.state), ppid: raw.ppid, pgrp: raw.pgrp,
+                               session: raw.session, startTime: UInt64(raw.start_time)))
+    }
+
+    public static func read(_ pid: Int32) -> ProcStat? {
+        if case .found(let s) = lookup(pid) { return s }
+        return nil
     }
 
     /// True while `pid` is the same live process that started at `start`.
+    /// For a decision to signal: false unless known alive.
     public static func isAlive(_ pid: Int32, start: UInt64) -> Bool {
         guard pid > 0, let s = read(pid) else { return false }
         return s.startTime == start && !s.isDead
+    }
+
+    /// False only if the process is known to have ended. For a decision that
+    /// a job is `lost`, or that a lock holder is gone: what could not be
+    /// looked at is not taken for dead.
+    public static func mayBeAlive(_ pid: Int32, start: UInt64) -> Bool {
+        guard pid > 0 else { return false }
+        switch lookup(pid) {
+        case .found(let s): return s.startTime == start && !s.isDead
+        case .gone: return false
+        case .unknown: return true
+        }
     }
 
     /// Every process on the machine with its parent, from /proc.
@@ -50,34 +80,49 @@ public struct ProcStat {
         return out
     }
 
-    /// Names that jobctl's monitors give themselves (prctl PR_SET_NAME). A job
-    /// cannot rename its monitor: /proc/PID/comm is writable only from within
-    /// the same thread group.
+    /// Names that jobctl's monitors give themselves (prctl PR_SET_NAME), for
+    /// ps(1). A name proves nothing (any process can write /proc/self/comm):
+    /// it only says which processes are worth checking against the state.
     public static let monitorName = "jobctl-monitor"
     public static let daemonMonitorName = "jobctl-daemon"
 
-    var isMonitor: Bool {
+    var hasMonitorName: Bool {
         comm.elementsEqual(ProcStat.monitorName.utf8) || comm.elementsEqual(ProcStat.daemonMonitorName.utf8)
     }
 
     /// The live descendants of `root`, not crossing into another job's
-    /// monitor: a job started from inside a job is a job of its own.
-    static func descendants(of root: Int32) -> [(pid: Int32, stat: ProcStat)] {
+    /// monitor: a job started from inside a job is a job of its own. A
+    /// process is such a monitor only if the state records it as one (PID
+    /// and start time); `knownMonitors` is asked at most once, and only if
+    /// some descendant bears a monitor's name.
+    static func descendants(of root: Int32, knownMonitors: () -> Set<ProcessIdentity>) -> [(pid: Int32, stat: ProcStat)] {
         let procs = all()
         var children: [Int32: [Int]] = [:]
         for (k, p) in procs.enumerated() { children[p.stat.ppid, default: []].append(k) }
+        var known: Set<ProcessIdentity>?
         var out: [(Int32, ProcStat)] = []
         var stack = [root]
         while let p = stack.popLast() {
             for k in children[p] ?? [] {
                 let c = procs[k]
-                if c.stat.isMonitor || c.stat.isDead { continue }
+                if c.stat.isDead { continue }
+                if c.stat.hasMonitorName {
+                    if known == nil { known = knownMonitors() }
+                    if known!.contains(ProcessIdentity(pid: c.pid, start: c.stat.startTime)) { continue }
+                }
                 out.append(c)
                 stack.append(c.pid)
             }
         }
         return out
     }
+}
+
+/// A process as jobctl names one: its PID and start time, which together
+/// survive PID reuse.
+public struct ProcessIdentity: Hashable, Sendable {
+    public var pid: Int32
+    public var start: UInt64
 }
 
 /// Is the caller inside a daemon job? Walks the caller's ancestors: a daemon

@@ -24,7 +24,8 @@ public struct Queues {
 
     func locked<R>(_ q: CInt, _ body: (CInt) throws(JobctlError) -> R) throws(JobctlError) -> R {
         let lock = try openAt(q, ".lock", O_RDWR | O_CREAT, or: "cannot open the queue's lock")
-        _ = try? retryingEINTR { flock(lock.rawValue, LOCK_EX) }
+        do throws(Errno) { _ = try retryingEINTR { flock(lock.rawValue, LOCK_EX) } }
+        catch { throw .system("cannot lock the queue", error) }
         return try body(lock.rawValue)
     }
 
@@ -90,7 +91,7 @@ public struct Queues {
     public func count(_ name: [UInt8]) throws(JobctlError) -> Int {
         let q = try openQueue(name)
         defer { close(q) }
-        return entries(q).filter { e in e.claimer.map { !ProcStat.isAlive($0.0, start: $0.1) } ?? true }.count
+        return entries(q).filter { e in e.claimer.map { !ProcStat.mayBeAlive($0.0, start: $0.1) } ?? true }.count
     }
 
     /// Takes the oldest value and hands it to `deliver`, which must write all
@@ -113,7 +114,7 @@ public struct Queues {
                 var list = entries(q)
                 for k in list.indices {
                     if let (pid, st) = list[k].claimer {
-                        if ProcStat.isAlive(pid, start: st) { liveClaimers.append((pid, st)); continue }
+                        if ProcStat.mayBeAlive(pid, start: st) { liveClaimers.append((pid, st)); continue }
                         let back = Queues.seqName(list[k].seq) + ".v"
                         if renameat(q, list[k].file, q, back) == 0 { list[k].file = back; list[k].claimer = nil }
                     }
@@ -146,15 +147,18 @@ public struct Queues {
             if let l = left, l <= 0 { throw .timedOut }
             if inotify < 0 {
                 inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
-                let path = "\(store.path)/\(Queues.dir)/\(display(name))"
-                _ = inotify_add_watch(inotify, path, UInt32(IN_MOVED_TO | IN_CREATE))
+                do throws(Errno) {
+                    if inotify < 0 { throw .current }
+                    _ = try addWatch(inotify, on: q, UInt32(IN_MOVED_TO | IN_CREATE))
+                } catch {
+                    throw .system("cannot watch queue \(display(name))", error)
+                }
                 continue  // look again: a value may have come before the watch
             }
             let pidfds = liveClaimers.compactMap { pidfdIfSame($0.0, start: $0.1) }
             _ = pollReadable([inotify] + pidfds, timeoutNs: left ?? -1)
             for fd in pidfds { close(fd) }
-            var buf = [UInt8](repeating: 0, count: 4096)
-            while buf.withUnsafeMutableBytes({ Glibc.read(inotify, $0.baseAddress!, $0.count) }) > 0 {}
+            drainInotify(inotify)
         }
     }
 }

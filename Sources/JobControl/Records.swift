@@ -9,11 +9,13 @@ public enum Event {
     case remove(JobID)
     /// A queued job began to run: its pid, pgid, pid start time and start.
     case run(JobID, Int32, UInt64, Int64)
+    /// A bare `wait` of the job's owner has reported it (Python's join).
+    case join(JobID)
 
     public var id: JobID {
         switch self {
         case .start(let j): return j.id
-        case .exit(let id, _, _), .remove(let id), .run(let id, _, _, _): return id
+        case .exit(let id, _, _), .remove(let id), .run(let id, _, _, _), .join(let id): return id
         }
     }
 }
@@ -42,6 +44,7 @@ public enum Records {
         w.field("log", j.log)
         if let pool = j.pool { w.field("pool", pool) }
         if j.stdinPipe { w.field("stdin", "pipe") }
+        if j.joined { w.field("joined", true) }
         w.timestamp("started", micros: j.started)
         if let e = j.exit, let t = j.ended {
             w.field("exitcode", e.code)
@@ -80,11 +83,15 @@ public enum Records {
         return w.bytes
     }
 
-    public static func encodeRemove(_ id: JobID) -> [UInt8] {
+    public static func encodeRemove(_ id: JobID) -> [UInt8] { encodeIDEvent("remove", id) }
+    public static func encodeJoin(_ id: JobID) -> [UInt8] { encodeIDEvent("join", id) }
+
+    static func encodeIDEvent(_ event: StaticString, _ id: JobID) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         w.field("v", version)
-        w.field("event", "remove")
+        w.key("event")
+        JSONWriter.appendString(Array(UnsafeBufferPointer(start: event.utf8Start, count: event.utf8CodeUnitCount)), to: &w.bytes)
         w.field("id", id)
         w.endObject()
         w.bytes.append(10)
@@ -97,12 +104,18 @@ public enum Records {
         case whole(Job)
         case newer
         case invalid
+        /// A line of blanks only: room left on purpose, not damage.
+        case padding
     }
+
+    /// The kinds of line, by their `event`.
+    enum Kind { case start, exit, remove, job, run, join, unknown }
 
     /// Decodes one line (without its newline).
     public static func decode(_ line: UnsafeBufferPointer<UInt8>) -> Decoded {
         var v: Int64 = -1
-        var kind = 0  // 1 start, 2 exit, 3 remove, 4 job, 5 run
+        if line.allSatisfy({ $0 == 32 }) { return .padding }
+        var kind = Kind.unknown
         var job = Job(id: 0, name: [])
         var code: Int64?
         var ended: Int64?
@@ -122,11 +135,12 @@ public enum Records {
                 else if k.equals("exitcode") { code = n }
             case .string(let s):
                 if k.equals("event") {
-                    if s.elementsEqual("start".utf8) { kind = 1 }
-                    else if s.elementsEqual("exit".utf8) { kind = 2 }
-                    else if s.elementsEqual("remove".utf8) { kind = 3 }
-                    else if s.elementsEqual("job".utf8) { kind = 4 }
-                    else if s.elementsEqual("run".utf8) { kind = 5 }
+                    if s.elementsEqual("start".utf8) { kind = .start }
+                    else if s.elementsEqual("exit".utf8) { kind = .exit }
+                    else if s.elementsEqual("remove".utf8) { kind = .remove }
+                    else if s.elementsEqual("job".utf8) { kind = .job }
+                    else if s.elementsEqual("run".utf8) { kind = .run }
+                    else if s.elementsEqual("join".utf8) { kind = .join }
                 } else if k.equals("name") { job.name = s }
                 else if k.equals("cwd") { job.cwd = s }
                 else if k.equals("log") { job.log = s }
@@ -141,6 +155,7 @@ public enum Records {
                 if k.equals("command") { job.command = a }
             case .bool(let b):
                 if k.equals("daemon") { job.daemon = b }
+                else if k.equals("joined") { job.joined = b }
             case .null, .other:
                 break
             }
@@ -149,22 +164,24 @@ public enum Records {
         if v > version { return .newer }
         guard v == version, ok, job.id > 0 else { return .invalid }
         switch kind {
-        case 1:
+        case .start:
             return .event(.start(job))
-        case 2:
+        case .exit:
             guard let c = code, let t = ended, c >= -64, c <= 255 else { return .invalid }
             return .event(.exit(job.id, ExitStatus(code: Int32(c)), t))
-        case 3:
+        case .remove:
             return .event(.remove(job.id))
-        case 5:
+        case .join:
+            return .event(.join(job.id))
+        case .run:
             guard let pid = job.pid else { return .invalid }
             return .event(.run(job.id, pid, job.pidStart, job.started))
-        case 4:
+        case .job:
             guard let c = code, let t = ended, c >= -64, c <= 255 else { return .invalid }
             job.exit = ExitStatus(code: Int32(c))
             job.ended = t
             return .whole(job)
-        default:
+        case .unknown:
             return .invalid
         }
     }

@@ -9,9 +9,10 @@ public struct SpawnRequest {
     public var owner: Int32?
     /// `K=V` entries added to (or replacing in) the caller's environment.
     public var environment: [[UInt8]] = []
-    public var directory: String?
-    public var stdoutPath: String?
-    public var stderrPath: String?
+    /// Paths are bytes: they need not be UTF-8.
+    public var directory: [UInt8]?
+    public var stdoutPath: [UInt8]?
+    public var stderrPath: [UInt8]?
     public var timeout: JobDuration?
     /// A named lock the job holds for its whole life; the job starts once it
     /// has it.
@@ -42,11 +43,13 @@ enum ExecFailure {
         return EIO
     }
 
-    static func error(stage: Int32, errno e: Int32, request: SpawnRequest) -> JobctlError {
-        let cmd = display(request.command[0])
+    /// The one mapping from where the job child failed to what jobctl says
+    /// and exits with (ENOENT from exec: 127, any other exec failure: 126).
+    static func error(stage: Int32, errno e: Int32, command: [UInt8], directory: [UInt8]?) -> JobctlError {
+        let cmd = display(command)
         switch stage {
         case JC_STAGE_CHDIR:
-            return .system("cannot change directory to \(request.directory ?? ".")", Errno(rawValue: e))
+            return .system("cannot change directory to \(display(directory ?? [46]))", Errno(rawValue: e))
         case JC_STAGE_EXEC:
             return e == ENOENT ? .commandNotFound(cmd) : .cannotExecute(cmd, Errno(rawValue: e))
         case recordStage:
@@ -76,7 +79,7 @@ public struct Spawner {
             p += 1
         }
         let add = [Array("JOBCTL_JOB_ID=\(id)".utf8), Array("JOBCTL_JOB_NAME=".utf8) + name,
-                   Array("JOBCTL_STATE_DIR=\(store.path)".utf8)] + extra
+                   Array("JOBCTL_STATE_DIR=".utf8) + store.path] + extra
         for kv in add {
             let key = kv.prefix(through: kv.firstIndex(of: UInt8(ascii: "=")) ?? kv.count - 1)
             env.removeAll { $0.starts(with: key) }
@@ -85,18 +88,45 @@ public struct Spawner {
         return env
     }
 
-    static func absolute(_ dir: String?) throws(JobctlError) -> String {
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buf, buf.count) != nil else { throw .system("cannot get the current directory", .current) }
-        let cwd = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    /// `dir` made absolute; the working directory is asked for only when
+    /// needed, so that a deleted one does not stop `-C /abs/path`.
+    static func absolute(_ dir: [UInt8]?) throws(JobctlError) -> [UInt8] {
+        if let d = dir, d.first == UInt8(ascii: "/") { return d }
+        let cwd = try StateDirectory.currentDirectory()
         guard let d = dir else { return cwd }
-        return d.hasPrefix("/") ? d : (cwd == "/" ? "/" + d : cwd + "/" + d)
+        return cwd == [UInt8(ascii: "/")] ? cwd + d : cwd + [UInt8(ascii: "/")] + d
     }
 
-    func openOutput(_ path: String) throws(JobctlError) -> CInt {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
-        if fd < 0 { throw .system("cannot open \(path)", .current) }
-        return fd
+    /// The directory the job runs in, for its record: `-C`, else ours. From
+    /// a deleted working directory the job starts where we are, as a shell
+    /// would run it, and the record says what the kernel calls it.
+    static func recordedDirectory(_ dir: [UInt8]?) throws(JobctlError) -> [UInt8] {
+        if dir != nil { return try absolute(dir) }
+        if let cwd = try? StateDirectory.currentDirectory() { return cwd }
+        var buf = [UInt8](repeating: 0, count: Int(PATH_MAX))
+        let n = buf.withUnsafeMutableBytes { readlink("/proc/self/cwd", $0.baseAddress!, $0.count) }
+        return n > 0 ? Array(buf[0..<n]) : Array("(deleted)".utf8)
+    }
+
+    /// Opens --stdout/--stderr FILE for appending. Returns whether it was
+    /// created here, so that a spawn that fails removes it again. A FIFO is
+    /// opened without waiting for a reader (read-write, as Linux allows):
+    /// spawn returns at once, and the job's writes wait for a reader once
+    /// the pipe is full, as `cmd > fifo &` does in a shell.
+    func openOutput(_ path: [UInt8]) throws(JobctlError) -> (fd: CInt, created: Bool) {
+        var created = true
+        var fd = path.withCString { open($0, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) }
+        if fd < 0 && errno == EEXIST {
+            created = false
+            fd = path.withCString { open($0, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC) }
+            if fd < 0 && errno == ENXIO {
+                fd = path.withCString { open($0, O_RDWR | O_CLOEXEC) }  // a FIFO with no reader yet
+            } else if fd >= 0 {
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+            }
+        }
+        if fd < 0 { throw .system("cannot open \(display(path))", .current) }
+        return (fd, created)
     }
 
     /// Who owns the job and, for a daemon, a pidfd that turns readable when
@@ -127,22 +157,31 @@ public struct Spawner {
     public func spawnWithMonitor(_ request: SpawnRequest) throws(JobctlError) -> (id: JobID, monitor: pid_t) {
         if insideDaemonJob() { throw Spawner.daemonRefusal }
         let own = try owner(request)
-        let cwd = try Spawner.absolute(request.directory)
+        defer { if own.pidfd >= 0 { close(own.pidfd) } }
+        let cwd = try Spawner.recordedDirectory(request.directory)
         if request.directory != nil {
-            let d = open(cwd, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if d < 0 { throw .system("cannot change directory to \(request.directory!)", .current) }
+            let d = cwd.withCString { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+            if d < 0 { throw .system("cannot change directory to \(display(request.directory!))", .current) }
             close(d)
         }
+        // A spawn that fails leaves nothing behind: no log, no fifo, no
+        // --stdout file it created.
+        var cleanups: [() -> Void] = []
+        var succeeded = false
+        defer { if !succeeded { for c in cleanups.reversed() { c() } } }
         // Raw descriptors: they cross fork() into the monitor, which hands
         // them to the job; here they are closed once the monitor has them.
         var outFD: CInt = -1, errFD: CInt = -1
         defer { for fd in [outFD, errFD] where fd >= 0 { close(fd) } }
         var logPath: [UInt8] = []
-        if let p = request.stdoutPath {
-            outFD = try openOutput(p)
-            logPath = Array(try Spawner.absolute(p).utf8)
+        for (path, isOut) in [(request.stdoutPath, true), (request.stderrPath, false)] {
+            guard let p = path else { continue }
+            let (fd, created) = try openOutput(p)
+            if isOut { outFD = fd } else { errFD = fd }
+            let absolute = try Spawner.absolute(p)
+            if isOut { logPath = absolute }
+            if created { cleanups.append { _ = absolute.withCString { unlink($0) } } }
         }
-        if let p = request.stderrPath { errFD = try openOutput(p) }
         let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
         if devNull < 0 { throw .system("cannot open /dev/null", .current) }
         defer { close(devNull) }
@@ -155,18 +194,22 @@ public struct Spawner {
         if request.stdoutPath == nil {
             outFD = try store.createLog(id).release()
             logPath = Array("\(StateStore.logsDir)/\(id).log".utf8)
+            cleanups.append { [store] in store.removeLog(id) }
         }
         var job = Job(id: id, name: request.name ?? Spawner.defaultName(request.command[0]))
         job.owner = own.pid
         job.ownerStart = own.start
         job.daemon = request.daemon
         job.command = request.command
-        job.cwd = Array(cwd.utf8)
+        job.cwd = cwd
         job.log = logPath
         job.pool = request.pool
         job.stdinPipe = request.stdinPipe
         var stdinFD = devNull, keepalive: CInt = -1
-        if request.stdinPipe { (stdinFD, keepalive) = try Pipes(store: store).create(id) }
+        if request.stdinPipe {
+            (stdinFD, keepalive) = try Pipes(store: store).create(id)
+            cleanups.append { [store] in _ = unlinkat(store.dirFD, "\(Pipes.dir)/\(id)", 0) }
+        }
         defer { if stdinFD != devNull { close(stdinFD) }; if keepalive >= 0 { close(keepalive) } }
         if let pool = request.pool, let n = request.slots { try Pools(store: store).setSize(pool, n) }
         let env = environment(id: id, name: job.name, extra: request.environment)
@@ -184,7 +227,6 @@ public struct Spawner {
                             stdin: request.socketFD ?? stdinFD, stdout: request.socketFD ?? outFD,
                             stderr: errFD >= 0 ? errFD : outFD, status: status.write)
         }
-        if own.pidfd >= 0 { close(own.pidfd) }
         close(status.write)
         // 8 bytes: {stage, errno}; all zero once the job runs and is recorded.
         var msg: [Int32] = [0, 0]
@@ -203,8 +245,9 @@ public struct Spawner {
             // Reap the monitor: it has nothing left to do.
             var st: Int32 = 0
             _ = waitpid(monitorPid, &st, 0)
-            throw ExecFailure.error(stage: msg[0], errno: msg[1], request: request)
+            throw ExecFailure.error(stage: msg[0], errno: msg[1], command: request.command[0], directory: request.directory)
         }
+        succeeded = true
         return (id, monitorPid)
     }
 
@@ -222,8 +265,12 @@ public struct Spawner {
     public static func defaultName(_ command: [UInt8]) -> [UInt8] {
         var c = command
         while c.count > 1 && c.last == UInt8(ascii: "/") { c.removeLast() }
-        if let slash = c.lastIndex(of: UInt8(ascii: "/")), slash < c.count - 1 { return Array(c[(slash + 1)...]) }
-        return c
+        var name = c
+        if let slash = c.lastIndex(of: UInt8(ascii: "/")), slash < c.count - 1 { name = Array(c[(slash + 1)...]) }
+        // An all-digit name would always be read as an id: use the command
+        // as given, or failing that mark it as a command (`cmd-42`).
+        if StateStore.isID(name) { return StateStore.isID(command) ? Array("cmd-".utf8) + command : command }
+        return name
     }
 
     /// `jobctl run`: runs the command in the foreground, recorded as a job,
@@ -232,7 +279,7 @@ public struct Spawner {
     public func run(_ request: SpawnRequest) throws(JobctlError) -> Int32 {
         if insideDaemonJob() { throw Spawner.daemonRefusal }
         let own = try owner(request)
-        let cwd = try Spawner.absolute(request.directory)
+        let cwd = try Spawner.recordedDirectory(request.directory)
         let lockFD = try takeLock(request)
         defer { if lockFD >= 0 { close(lockFD) } }
         let id = try store.allocateID()
@@ -240,7 +287,7 @@ public struct Spawner {
         job.owner = own.pid
         job.ownerStart = own.start
         job.command = request.command
-        job.cwd = Array(cwd.utf8)
+        job.cwd = cwd
         let env = environment(id: id, name: job.name, extra: request.environment)
         let m = Monitor(store: store, job: job, ownerPidfd: -1, timeout: request.timeout)
         m.lockFD = lockFD

@@ -160,6 +160,22 @@ func pollReadable(_ fds: [CInt], timeoutNs: Int64) -> [Bool] {
     }
 }
 
+/// Watches what descriptor `fd` is open on, by its /proc/self/fd link (which
+/// inotify follows to the very inode): no path is rebuilt, so a name that
+/// is not UTF-8, or a directory renamed since, is watched all the same.
+func addWatch(_ inotify: CInt, on fd: CInt, _ mask: UInt32) throws(Errno) -> Int32 {
+    let wd = inotify_add_watch(inotify, "/proc/self/fd/\(fd)", mask)
+    if wd < 0 { throw .current }
+    return wd
+}
+
+/// Reads every pending inotify event (the descriptor is non-blocking): the
+/// events only say "look again".
+func drainInotify(_ fd: CInt) {
+    var buf = [UInt8](repeating: 0, count: 4096)
+    while buf.withUnsafeMutableBytes({ Glibc.read(fd, $0.baseAddress!, $0.count) }) > 0 {}
+}
+
 /// Nanoseconds on CLOCK_MONOTONIC.
 public func monotonicNow() -> Int64 {
     var ts = timespec()
@@ -190,11 +206,25 @@ func withCStringArray<R>(_ strings: [[UInt8]], _ body: (UnsafePointer<UnsafeMuta
     return ptrs.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
+extension Array where Element == UInt8 {
+    /// The bytes as a NUL-terminated C string while `body` runs: paths and
+    /// names reach the system exactly, whether or not they are UTF-8.
+    func withCString<R>(_ body: (UnsafePointer<CChar>) -> R) -> R {
+        var z = self
+        z.append(0)
+        return z.withUnsafeBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+        }
+    }
+}
+
 /// The bytes of a C string.
 func bytes(_ p: UnsafePointer<CChar>) -> [UInt8] {
     let n = strlen(p)
     return p.withMemoryRebound(to: UInt8.self, capacity: n) { Array(UnsafeBufferPointer(start: $0, count: n)) }
 }
 
-/// Lossless view of bytes as a String for messages: invalid UTF-8 is repaired.
-func display(_ b: [UInt8]) -> String { String(decoding: b, as: UTF8.self) }
+/// Bytes as they are shown in a message: escaped (see `escaped`), so that
+/// any name or path is one line, and nothing in it reaches the terminal as
+/// a control.
+public func display(_ b: [UInt8]) -> String { escaped(b) }

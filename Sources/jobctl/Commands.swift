@@ -129,6 +129,16 @@ let commands: [CommandSpec] = [
         example: ["jobctl prune --older-than 7d"]),
 ]
 
+/// The subcommand called `name`, or a usage error suggesting the nearest.
+func command(named name: String) throws(JobctlError) -> CommandSpec {
+    if let c = commands.first(where: { $0.name == name }) { return c }
+    let near = commands.map(\.name).min { editDistance($0, name) < editDistance($1, name) }
+    if let n = near, editDistance(n, name) <= 2 {
+        throw .usage("unknown subcommand '\(name)'; did you mean '\(n)'?")
+    }
+    throw .usage("unknown subcommand '\(name)'")
+}
+
 /// Fills words into lines of at most `width` columns, continuation lines
 /// indented by `indent`.
 func wrap(_ words: [String], first: String, indent: Int, width: Int = 80) -> String {

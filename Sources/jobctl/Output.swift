@@ -1,37 +1,9 @@
 import Glibc
 import JobControl
 
-/// Makes bytes safe for one cell of a terminal table: control characters
-/// and invalid UTF-8 are shown escaped, never sent raw to the terminal.
-func printable(_ b: [UInt8]) -> String {
-    var out = ""
-    var valid = [UInt8]()
-    func flush() { out += String(decoding: valid, as: UTF8.self); valid.removeAll() }
-    var i = 0
-    while i < b.count {
-        let c = b[i]
-        if c < 0x20 || c == 0x7f {
-            flush()
-            switch c {
-            case 10: out += "\\n"
-            case 9: out += "\\t"
-            default: out += "\\x" + String(c, radix: 16).padLeft(2)
-            }
-            i += 1
-        } else if c < 0x80 {
-            valid.append(c); i += 1
-        } else {
-            let n = b.withUnsafeBufferPointer { JSONWriter.validUTF8Length($0, i) }
-            if n == 0 {
-                flush(); out += "\\x" + String(c, radix: 16).padLeft(2); i += 1
-            } else {
-                valid.append(contentsOf: b[i..<i + n]); i += n
-            }
-        }
-    }
-    flush()
-    return out
-}
+/// One cell of a terminal table: `escaped`, so that a name or argument is
+/// never more than one line and never acts on the terminal.
+func printable(_ b: [UInt8]) -> String { escaped(b) }
 
 extension String {
     func padLeft(_ n: Int, _ c: Character = "0") -> String { count >= n ? self : String(repeating: c, count: n - count) + self }
@@ -91,12 +63,18 @@ func renderTable(_ rows: [(Job, JobState)], now: Int64) -> String {
             let right = k == 0 || k == 2 || k == 4
             line += (right ? c.padLeft(widths[k], " ") : c + String(repeating: " ", count: widths[k] - c.count)) + "  "
         }
-        line += r[7]
-        if line.count > columns { line = String(line.prefix(max(columns - 1, 0))) + "…" }
-        out += line + "\n"
+        // Only COMMAND is cut to the terminal's width, and never below a
+        // few characters: the other columns are what a row is for.
+        var command = r[7]
+        let room = max(columns - line.count, minimumCommand)
+        if command.count > room { command = String(command.prefix(room - 1)) + "…" }
+        out += line + command + "\n"
     }
     return out
 }
+
+/// What a cut COMMAND keeps, however narrow the terminal.
+let minimumCommand = 8
 
 /// One `ps --json` line, appended to `w`.
 func jsonLine(_ j: Job, _ st: JobState, into w: inout JSONWriter) {

@@ -1,8 +1,23 @@
 import Glibc
 import JobControl
 
-func openStore(_ dir: String?) throws(JobctlError) -> StateStore {
-    try StateStore(path: StateStore.resolvePath(option: dir))
+func openStore(_ dir: [UInt8]?) throws(JobctlError) -> StateStore {
+    try StateStore(path: StateDirectory.resolvePath(option: dir))
+}
+
+/// Writes the data a verb exists to print. If it cannot be written (a
+/// closed stdout, a full disk, a reader gone), that is the verb's failure:
+/// exit 1, never a silent success.
+func printOut(_ s: String) throws(JobctlError) { try printOut([Array(s.utf8)]) }
+
+func printOut(_ chunks: [[UInt8]]) throws(JobctlError) {
+    do throws(Errno) { try writeAll(fd: 1, chunks.flatMap { $0 }) }
+    catch { throw .system("cannot write to standard output", error) }
+}
+
+/// A warning: one escaped line on stderr; the verb goes on.
+func warn(_ message: String) {
+    writeStderr("jobctl: warning: \(escaped(Array(message.utf8)))\n")
 }
 
 func duration(_ opts: ParsedOptions, _ name: String) throws(JobctlError) -> JobDuration? {
@@ -42,11 +57,17 @@ func spawnRequest(_ opts: ParsedOptions) throws(JobctlError) -> SpawnRequest {
         }
         r.environment.append(kv)
     }
-    r.directory = opts.value("directory")
-    if r.directory == "" { throw .usage("-C needs a directory") }
-    r.stdoutPath = opts.value("stdout")
-    r.stderrPath = opts.value("stderr")
+    r.directory = opts.raw("directory")
+    if r.directory == [] { throw .usage("-C needs a directory") }
+    r.stdoutPath = opts.raw("stdout")
+    r.stderrPath = opts.raw("stderr")
+    if r.stdoutPath == [] || r.stderrPath == [] { throw .usage("--stdout and --stderr need a file") }
     r.timeout = try duration(opts, "timeout")
+    // A job's timeout of zero would end it before it began: refused, where
+    // wait, lock, send and queue get read zero as "only look".
+    if r.timeout?.nanoseconds == 0 {
+        throw .usage("invalid --timeout '\(opts.value("timeout")!)' (a job's timeout must be more than 0)")
+    }
     if let l = opts.raw("lock") {
         try NamedLocks.validate(l)
         r.lock = l
@@ -67,13 +88,25 @@ func spawnRequest(_ opts: ParsedOptions) throws(JobctlError) -> SpawnRequest {
     return r
 }
 
-func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(JobctlError) -> Int32 {
+func run(_ name: String, _ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     switch name {
     case "spawn":
         let req = try spawnRequest(opts)
         let store = try openStore(stateDir)
         let id = try Spawner(store: store).spawn(req)
-        writeString(1, "\(id)\n")
+        do throws(JobctlError) {
+            try printOut("\(id)\n")
+        } catch {
+            // The id is the caller's only handle on the job: a job nobody
+            // can learn of is not left running. It is killed (its whole
+            // tree), waited for, and stays recorded as killed.
+            let control = JobControl(store: store)
+            if let j = try? store.job(id: id) {
+                _ = try? control.signal(j, KillRequest(signal: SIGKILL, grace: nil))
+                _ = try? control.wait(for: [j], any: false, timeout: 10_000_000_000)
+            }
+            throw .failure("\(error.message): job \(id) was killed, since its id could not be given")
+        }
         return 0
 
     case "run":
@@ -125,7 +158,7 @@ func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(Jobctl
             }
         case "len":
             guard ops.isEmpty else { throw .usage("queue len takes a queue name only") }
-            writeString(1, "\(try queues.count(name))\n")
+            try printOut("\(try queues.count(name))\n")
         default:
             throw .usage("unknown queue operation '\(verb)' (put, get or len)")
         }
@@ -139,13 +172,14 @@ func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(Jobctl
         let j = try store.resolve(first)
         let control = JobControl(store: store)
         if opts.has("eof") {
-            guard j.stdinPipe else { throw .failure("job \(j.id) has no stdin pipe (spawn it with --stdin pipe)") }
-            guard control.isAlive(j), try control.signal(j, KillRequest.eof) else { throw .failure("job \(j.id) has ended") }
+            try Pipes(store: store).checkOpen(j, alive: control.isAlive(j))
+            guard try control.signal(j, KillRequest.eof) else { throw .failure("job \(j.id) has ended") }
             return 0
         }
         signal(SIGPIPE, SIG_IGN)
         let timeout = try duration(opts, "timeout")?.nanoseconds
         let pipes = Pipes(store: store)
+        try pipes.checkOpen(j, alive: control.isAlive(j))
         if opts.operands.count == 2 && opts.operands[1] != [UInt8(ascii: "-")] {
             try pipes.send(j, opts.operands[1] + [10], timeout: timeout)
         } else {
@@ -183,7 +217,7 @@ func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(Jobctl
         let server = Server(store: store)
         let (fd, port) = try server.listen(address)
         // The port, when the system chose it: the one line serve prints.
-        if address.port == 0 { writeString(1, "\(port)\n") }
+        if address.port == 0 { try printOut("\(port)\n") }
         try server.run(listening: fd, port: port, name: name, max: max, command: ops, log: writeStderr)
 
     case "locks":
@@ -212,17 +246,16 @@ func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(Jobctl
         let store = try openStore(stateDir)
         var jobs: [Job]
         if opts.operands.isEmpty {
-            let (all, skipped) = store.loadAll()
+            let (all, skipped) = try store.loadAll()
             jobs = all
             if skipped.invalid > 0 {
-                writeStderr("jobctl: warning: skipped \(skipped.invalid) unreadable line(s) in \(store.path)/\(StateStore.jobsFile)\n")
+                warn("skipped \(skipped.invalid) unreadable line(s) in \(store.shown)/\(StateStore.jobsFile)")
             }
             if skipped.newer > 0 {
-                writeStderr("jobctl: warning: skipped \(skipped.newer) line(s) written by a newer jobctl in \(store.path)/\(StateStore.jobsFile)\n")
+                warn("skipped \(skipped.newer) line(s) written by a newer jobctl in \(store.shown)/\(StateStore.jobsFile)")
             }
         } else {
-            jobs = []
-            for o in opts.operands { jobs.append(try store.resolve(o)) }
+            jobs = try store.resolve(opts.operands)
         }
         var rows: [(Job, JobState)] = []
         rows.reserveCapacity(jobs.count)
@@ -266,8 +299,7 @@ func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(Jobctl
         // signal only when --grace is also given.
         let followUp: Int64? = grace?.nanoseconds ?? (explicit ? nil : defaultGrace)
         let store = try openStore(stateDir)
-        var jobs: [Job] = []
-        for o in opts.operands { jobs.append(try store.resolve(o)) }
+        let jobs = try store.resolve(opts.operands)
         let control = JobControl(store: store)
         if sig.rawValue == 0 {
             return jobs.allSatisfy { control.isAlive($0) } ? 0 : 1
@@ -286,21 +318,25 @@ func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(Jobctl
         let ownJobs = opts.operands.isEmpty
         if ownJobs {
             if opts.has("any") { throw .usage("--any needs jobs to wait for") }
-            // The caller's own non-daemon jobs, as Python joins its children.
+            // The caller's own non-daemon jobs, as Python joins its children:
+            // each reported once, by the first bare wait that sees it end.
             let me = getppid()
             let myStart = ProcStat.read(me)?.startTime ?? 0
-            jobs = store.loadAll().jobs.filter { $0.owner == me && $0.ownerStart == myStart && !$0.daemon }
+            jobs = try store.loadAll().jobs.filter {
+                $0.owner == me && $0.ownerStart == myStart && !$0.daemon && !$0.joined
+            }
         } else {
-            for o in opts.operands { jobs.append(try store.resolve(o)) }
+            jobs = try store.resolve(opts.operands)
         }
         if jobs.isEmpty { return 0 }
         let ended = try control.wait(for: jobs, any: opts.has("any"), timeout: timeout?.nanoseconds)
         if opts.has("any") {
             let first = ended[0]
-            writeString(1, "\(first.job.id)\n")
+            try printOut("\(first.job.id)\n")
             return first.shellStatus
         }
         if ownJobs {
+            try store.markJoined(ended.map(\.job.id))
             let byID = Dictionary(ended.map { ($0.job.id, $0) }, uniquingKeysWith: { a, _ in a })
             for j in jobs.sorted(by: { $0.id < $1.id }) {
                 if let e = byID[j.id], e.shellStatus != 0 { return e.shellStatus }
@@ -323,11 +359,9 @@ func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(Jobctl
     case "rm":
         try requireOperands(opts, "a job to remove")
         let store = try openStore(stateDir)
-        var jobs: [Job] = []
-        for o in opts.operands {
-            let j = try store.resolve(o)
-            if !StateStore.liveState(j).hasEnded { throw .failure("job \(j.id) is still running; kill it first") }
-            jobs.append(j)
+        let jobs = try store.resolve(opts.operands)
+        for j in jobs where !StateStore.liveState(j).hasEnded {
+            throw .failure("job \(j.id) is still running; kill it first")
         }
         try store.remove(jobs)
         return 0
@@ -337,7 +371,7 @@ func run(_ name: String, _ opts: ParsedOptions, stateDir: String?) throws(Jobctl
         let age = try duration(opts, "older-than")?.nanoseconds ?? 0
         let store = try openStore(stateDir)
         let cutoff = wallClockMicros() - age / 1000
-        let old = store.loadAll().jobs.filter { j in
+        let old = try store.loadAll().jobs.filter { j in
             StateStore.liveState(j).hasEnded && (j.ended ?? j.started) <= cutoff
         }
         try store.remove(old)

@@ -5,9 +5,13 @@ import JobControl
 // the only place that catches errors and the only place that exits.
 
 // A job's log or a state file must never land on 0, 1 or 2 because the
-// caller closed them (`jobctl spawn ... >&-`): fill the gaps with /dev/null.
+// caller closed them (`jobctl spawn ... >&-`): fill the gaps with /dev/null,
+// opened the wrong way round (stdin write-only, stdout and stderr
+// read-only), so that using a descriptor the caller closed still fails with
+// EBADF, as it would have. A closed stdout is never a silent sink: `queue
+// get >&-` keeps its value, `spawn >&-` fails.
 for fd: CInt in 0...2 where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
-    _ = open("/dev/null", O_RDWR)
+    _ = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY)
 }
 
 var subcommand: String?
@@ -18,24 +22,24 @@ do throws(JobctlError) {
         return Array(UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: strlen(p)))
     }
     var args = rawArgs.map { String(decoding: $0, as: UTF8.self) }
-    var stateDir: String?
+    var stateDir: [UInt8]?
     // Global options, before the subcommand.
     while let a = args.first, a.hasPrefix("-") {
         args.removeFirst()
-        rawArgs.removeFirst()
+        let raw = rawArgs.removeFirst()
         switch a {
         case "-h", "--help":
-            writeString(1, mainHelp)
+            try printOut(mainHelp)
             exit(0)
         case "--version":
-            writeString(1, "jobctl \(version)\n")
+            try printOut("jobctl \(version)\n")
             exit(0)
         case "--state-dir":
             guard !args.isEmpty else { throw JobctlError.usage("option '--state-dir' needs a value <dir>") }
-            stateDir = args.removeFirst()
-            rawArgs.removeFirst()
+            args.removeFirst()
+            stateDir = rawArgs.removeFirst()
         case _ where a.hasPrefix("--state-dir="):
-            stateDir = String(a.dropFirst("--state-dir=".count))
+            stateDir = Array(raw.dropFirst("--state-dir=".utf8.count))
         default:
             throw JobctlError.usage("unknown option '\(a)' (global options come before the subcommand)")
         }
@@ -44,31 +48,24 @@ do throws(JobctlError) {
     args.removeFirst()
     rawArgs.removeFirst()
     if name == "help" {
-        if let sub = args.first {
-            guard let c = commands.first(where: { $0.name == sub }) else { throw JobctlError.usage("unknown subcommand '\(sub)'") }
-            writeString(1, helpText(c))
-        } else {
-            writeString(1, mainHelp)
-        }
+        try printOut(args.first.map { sub throws(JobctlError) in helpText(try command(named: sub)) } ?? mainHelp)
         exit(0)
     }
-    guard let spec = commands.first(where: { $0.name == name }) else {
-        let near = commands.map(\.name).min { editDistance($0, name) < editDistance($1, name) }
-        if let n = near, editDistance(n, name) <= 2 {
-            throw JobctlError.usage("unknown subcommand '\(name)'; did you mean '\(n)'?")
-        }
-        throw JobctlError.usage("unknown subcommand '\(name)'")
+    if name == completionVerb {
+        exit(try complete(args, stateDir: stateDir))
     }
+    let spec = try command(named: name)
     subcommand = name
     let opts = try parse(rawArgs, spec)
     if opts.flags.contains("help") {
-        writeString(1, helpText(spec))
+        try printOut(helpText(spec))
         exit(0)
     }
     exit(try run(spec.name, opts, stateDir: stateDir))
 } catch {
     // A timeout is told by exit 124 alone, as timeout(1) does.
-    if error != .timedOut { writeStderr("jobctl: \(error.message)\n") }
+    // One line, escaped: the message may quote anything the caller typed.
+    if error != .timedOut { writeStderr("jobctl: \(escaped(Array(error.message.utf8)))\n") }
     if case .usage = error {
         writeStderr(subcommand.map { "Try 'jobctl \($0) --help' for more information.\n" }
             ?? "Try 'jobctl --help' for more information.\n")

@@ -95,7 +95,7 @@ func sampleJob(_ id: JobID, name: String = "sleep") -> Job {
 
     @Test func idsIncreaseAndSurviveRemoval() throws {
         let dir = tempDir()
-        let store = try StateStore(path: dir + "/state")
+        let store = try StateStore(path: Array((dir + "/state").utf8))
         #expect(try store.allocateID() == 1)
         #expect(try store.allocateID() == 2)
         var j = sampleJob(2)
@@ -104,24 +104,24 @@ func sampleJob(_ id: JobID, name: String = "sleep") -> Job {
         try store.append(Records.encode(j))
         try store.remove([j])
         #expect(try store.allocateID() == 3)
-        #expect(store.job(id: 2) == nil)
+        #expect(try store.job(id: 2) == nil)
     }
 
     @Test func lookupByIdAndNewestName() throws {
-        let store = try StateStore(path: tempDir() + "/s")
+        let store = try StateStore(path: Array((tempDir() + "/s").utf8))
         for id in 1...300 { try store.append(Records.encode(sampleJob(id, name: id % 2 == 0 ? "even" : "odd"))) }
         try store.append(Records.encodeExit(7, ExitStatus(code: 4), ended: 1_764_091_489_000_000))
-        #expect(store.job(id: 7)?.exit == ExitStatus(code: 4))
-        #expect(store.job(id: 1)?.name == Array("odd".utf8))
-        #expect(store.job(named: Array("even".utf8))?.id == 300)
-        #expect(store.job(id: 301) == nil)
+        #expect(try store.job(id: 7)?.exit == ExitStatus(code: 4))
+        #expect(try store.job(id: 1)?.name == Array("odd".utf8))
+        #expect(try store.job(named: Array("even".utf8))?.id == 300)
+        #expect(try store.job(id: 301) == nil)
         #expect(throws: JobctlError.noSuchJob("nope")) { try store.resolve(Array("nope".utf8)) }
     }
 
     @Test func refusesAGroupWritableDirectory() throws {
         let dir = tempDir()
         chmod(dir, 0o775)
-        #expect(throws: JobctlError.self) { try StateStore(path: dir) }
+        #expect(throws: JobctlError.self) { try StateStore(path: Array(dir.utf8)) }
     }
 }
 

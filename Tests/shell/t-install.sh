@@ -21,14 +21,28 @@ else
     skip "make install" "make not installed"
 fi
 
-# The table on a 50-column terminal: COMMAND cut to fit; piped: whole.
+# On a terminal only COMMAND is cut, never below 8 characters; the other
+# columns stay whole however narrow it is. Piped: nothing is cut.
 j spawn -n short -- sh -c 'exit 0; this command line is long enough to need cutting on a narrow terminal' >/dev/null
 j wait short
+full=$(j ps short | tail -n 1)
+prefix=${full%%sh -c*}
 if command -v script >/dev/null 2>&1; then
-    out=$(script -qec "stty cols 50; '$JOBCTL' ps" /dev/null | tr -d '\r')
-    widest=$(printf '%s\n' "$out" | while IFS= read -r l; do printf '%s' "$l" | wc -m; done | sort -n | tail -n 1)
-    check "on a terminal, lines fit its 50 columns (widest: $widest)" [ "$widest" -le 50 ]
-    case $out in *"…"*) ok "... and a cut line ends in …" ;; *) not_ok "... and a cut line ends in …" "$out" ;; esac
+    for cols in 20 50 60 200; do
+        row=$(script -qec "stty cols $cols; '$JOBCTL' ps short" /dev/null | tr -d '\r' | tail -n 1)
+        case $row in "$prefix"*) ok "$cols columns: every column but COMMAND is whole" ;;
+            *) not_ok "$cols columns: every column but COMMAND is whole" "[$row] vs [$full]" ;; esac
+        cmd=${row#"$prefix"}
+        width=$(printf '%s' "$row" | wc -m); pw=$(printf '%s' "$prefix" | wc -m); cw=$(printf '%s' "$cmd" | wc -m)
+        if [ "$row" = "$full" ]; then
+            check "$cols columns: a row that fits is not cut" [ "$width" -le "$cols" ]
+        else
+            room=$((cols - pw)); [ "$room" -lt 8 ] && room=8
+            case $cmd in "sh -c"*"…"|"sh -c…") ok "$cols columns: COMMAND is cut and ends in …" ;;
+                *) not_ok "$cols columns: COMMAND is cut and ends in …" "[$cmd]" ;; esac
+            same "$cols columns: COMMAND gets the room that is left, at least 8" "$cw" "$room"
+        fi
+    done
 else
     skip "tty width" "script not installed"
 fi

@@ -40,14 +40,20 @@ j kill "$b"
 j wait "$b"; st=$?
 same "killing a queued job: wait says 143" "$st" 143
 same "... recorded as killed" "$(field "$b" state)" killed
-# The slot frees once the running job's monitor is SIGKILLed: the next job runs.
-c=$(j spawn --pool one -- true)
+# A slot is free only once the job's processes are gone, not when its
+# monitor is: SIGKILL the running job's monitor and the next job still waits
+# while the job runs; it starts once the job's last process ends.
+c=$(j spawn --pool one -- touch "$T/c-ran")
+apid=$(field "$a" pid)
 kill -9 "$(field "$a" monitor)"
+status 124 "a SIGKILLed monitor does not free its slot while its job runs" j wait --timeout 2 "$c"
+check "... the next job has not run" test ! -e "$T/c-ran"
+same "... it is still queued" "$(field "$c" state)" queued
+env kill -9 -- "-$apid"  # the external kill: dash's knows no --
 j wait --timeout 20 "$c"; st=$?
-same "a SIGKILLed monitor frees its slot: the next job runs" "$st" 0
+same "... once the job's process is gone, the next job runs" "$st" 0
 check "... and the killed queued job never ran" test ! -e "$T/ran"
-# Its monitor is gone: end the job's own process (kill signals it directly).
-j kill -s KILL "$a" 2>/dev/null
+same "... the first job, its monitor gone, is lost" "$(field "$a" state)" lost
 
 # A new --slots takes effect for the next start.
 r=$(fifo grow)
@@ -64,6 +70,11 @@ j kill "$a" "$b" "$c"
 # A queued command that turns out not to run is recorded 127 or 126.
 a=$(j spawn --pool err -- no-such-command-xyz); j wait "$a"; st=$?
 same "a queued command not found is recorded 127" "$st:$(field "$a" exitcode)" "127:127"
+same "... and its log says why, as spawn would have" "$(j logs "$a")" "jobctl: no-such-command-xyz: command not found"
+printf 'echo hi\n' > "$T/noexec"; chmod 644 "$T/noexec"
+a=$(j spawn --pool err -- "$T/noexec"); j wait "$a"; st=$?
+same "a queued command that cannot be executed is recorded 126" "$st" 126
+case $(j logs "$a") in "jobctl: $T/noexec: Permission denied") ok "... and its log says why" ;; *) not_ok "... and its log says why" "$(j logs "$a")" ;; esac
 status 2 "--slots without --pool is a usage error" j spawn --slots 2 -- true
 status 2 "--slots 0 is a usage error" j spawn --pool p --slots 0 -- true
 finish

@@ -19,7 +19,8 @@ int jc_pidfd_send_sigval(int pidfd, int sig, uint64_t value);
 
 /// The fields of /proc/PID/stat that jobctl uses, read into a stack buffer
 /// (it runs on every spawn, for each ancestor). comm gets at most 15 bytes
-/// and a NUL. Returns 0, or -1 if the process does not exist.
+/// and a NUL. Returns 0, or -1 with errno ENOENT or ESRCH if the process
+/// does not exist, or another errno (EMFILE) if it could not be looked at.
 struct jc_proc_stat {
     char comm[16];
     char state;
@@ -40,6 +41,13 @@ void jc_drop_readonly_file_pages(void);
 /// 0 once locked, -1 with errno EWOULDBLOCK on timeout, or another errno.
 /// A timer signal with a no-op handler (no SA_RESTART) interrupts the wait.
 int jc_flock_timeout(int fd, int op, int64_t ns);
+
+/// Extends `fd` by `len` bytes from `offset`, allocated (fallocate(2));
+/// where the file system cannot, writes zeros instead. 0, or -1 and errno.
+int jc_fallocate(int fd, int64_t offset, int64_t len);
+
+/// memrchr(3), a GNU extension this header cannot declare.
+void *jc_memrchr(const void *s, int c, size_t n);
 
 /// pipe2(fds, O_CLOEXEC).
 int jc_pipe_cloexec(int fds[2]);
@@ -72,6 +80,7 @@ struct jc_exec_spec {
     int stdin_fd, stdout_fd, stderr_fd;
     int new_session;         // setsid(): own session and process group
     int keep_fd;             // a descriptor the command inherits (a lock), or -1
+    int keep_fd2;            // another (a pool slot), or -1
     int parent_death_signal; // 0: none
 };
 
