@@ -21,7 +21,10 @@ public struct Server {
         let bad = JobctlError.usage("invalid address '\(text)' (expected ADDR:PORT, e.g. 127.0.0.1:8080, [::1]:8080, :0)")
         guard let colon = text.lastIndex(of: ":") else { throw bad }
         var host = String(text[..<colon])
-        guard let port = UInt16(text[text.index(after: colon)...]) else { throw bad }
+        // Digits only: UInt16("+0") would take a sign no user means.
+        let digits = text[text.index(after: colon)...]
+        guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+              let port = UInt16(digits) else { throw bad }
         var v6 = false
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()); v6 = true }
         if host.isEmpty || host == "localhost" { host = v6 ? "::1" : "127.0.0.1" }

@@ -33,7 +33,8 @@ let commands: [CommandSpec] = [
             OptionSpec(long: "finished", short: nil, value: nil, help: "Only jobs that have ended."),
             OptionSpec(long: "failed", short: nil, value: nil, help: "Only ended jobs with a nonzero exit code."),
         ],
-        example: ["jobctl ps --running", "jobctl ps --json | jq -r 'select(.exitcode != 0) | .id'"]),
+        example: ["jobctl ps --running", "jobctl ps --failed -q",
+                  "jobctl ps --finished --json | jq -r 'select(.exitcode != 0) | .id'"]),
     CommandSpec(
         name: "kill", operands: "<job> ...",
         summary: "Signal jobs' whole process trees (TERM, then KILL).",
@@ -80,7 +81,8 @@ let commands: [CommandSpec] = [
             OptionSpec(long: "timeout", short: "t", value: "<duration>", help: "Give up after DURATION (exit 124)."),
             OptionSpec(long: "shared", short: nil, value: nil, help: "Share the lock with other --shared holders."),
         ],
-        example: ["jobctl lock deploy -- ./deploy.sh", "jobctl lock --timeout 0 cron-job -- ./nightly || echo busy"],
+        example: ["jobctl lock deploy -- ./deploy.sh",
+                  "jobctl lock --timeout 0 nightly -- ./nightly; [ $? -eq 124 ] && echo busy"],
         commandFollows: true),
     CommandSpec(
         name: "locks", operands: "",
@@ -113,7 +115,7 @@ let commands: [CommandSpec] = [
             OptionSpec(long: "max", short: nil, value: "<n>", help: "At most N connections at once; others wait."),
             OptionSpec(long: "name", short: "n", value: "<name>", help: "Name connection jobs (default: serve's job name)."),
         ],
-        example: ["jobctl serve 127.0.0.1:8080 -- stdbuf -oL tr a-z A-Z"],
+        example: ["jobctl serve 127.0.0.1:8080 -- stdbuf -o0 tr a-z A-Z"],
         commandFollows: true),
     CommandSpec(
         name: "rm", operands: "<job> ...",

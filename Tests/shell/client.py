@@ -4,7 +4,10 @@
                                      says 'connected' into FIFO, waits for EOF
   client.py PORT half TEXT           sends TEXT without a newline, ends its side, prints
                                      the answer and its own port
-  client.py PORT env                 prints what the server's command answers"""
+  client.py PORT env                 prints what the server's command answers
+  client.py PORT tutorial WORD...    Python's documented echo client, one connection
+                                     per WORD in parallel: sendall(WORD) with no
+                                     newline and no shutdown, then one recv(1024)"""
 import socket, sys, threading
 
 port, mode, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
@@ -24,6 +27,19 @@ def talk(line, out, k):
 if mode == "echo":
     out = [None] * len(args)
     threads = [threading.Thread(target=talk, args=(a, out, k)) for k, a in enumerate(args)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    print("\n".join(str(o) for o in out))
+elif mode == "tutorial":
+    def ask(word, out, k):
+        with socket.create_connection((host, port), timeout=10) as s:
+            s.sendall(word.encode())
+            try:
+                out[k] = s.recv(1024).decode() or "-"
+            except socket.timeout:
+                out[k] = "(no answer)"
+    out = [None] * len(args)
+    threads = [threading.Thread(target=ask, args=(a, out, k)) for k, a in enumerate(args)]
     for t in threads: t.start()
     for t in threads: t.join()
     print("\n".join(str(o) for o in out))

@@ -4,10 +4,18 @@ client() { python3 "$(dirname "$0")/client.py" "$@"; }
 # The port a server spawned with :0 prints first, awaited through logs -f.
 port_of() { j logs -f "$1" | head -n 1; }
 
-srv=$(j spawn -n echo -- "$JOBCTL" serve 127.0.0.1:0 -- stdbuf -oL tr a-z A-Z)
+srv=$(j spawn -n echo -- "$JOBCTL" serve 127.0.0.1:0 -- stdbuf -o0 tr a-z A-Z)
 port=$(port_of "$srv")
 case $port in ''|*[!0-9]*) not_ok "serve :0 prints the port it chose" "[$port]" ;; *) ok "serve :0 prints the port it chose" ;; esac
 same "the echo server answers hello with HELLO" "$(client "$port" echo hello)" HELLO
+# Python's own tutorial client sends with no newline and waits for one
+# recv(1024): the documented server must answer it, every time.
+words="hello x $(python3 -c 'print("y" * 1000)') Mixed.Case-42"
+i=0; while [ $i -lt 16 ]; do words="$words w$i"; i=$((i + 1)); done
+# shellcheck disable=SC2086
+want=$(printf '%s\n' $words | tr a-z A-Z)
+# shellcheck disable=SC2086
+same "the README's echo server answers Python's tutorial client, 20 of 20" "$(client "$port" tutorial $words)" "$want"
 lines=""; want=""
 k=0
 while [ $k -lt 20 ]; do lines="$lines client$k"; want="$want CLIENT$k"; k=$((k + 1)); done
@@ -65,4 +73,7 @@ else
 fi
 status 2 "a bad address is a usage error" j serve nowhere -- true
 status 2 "a bad port is a usage error" j serve 127.0.0.1:99999 -- true
+for bad in 127.0.0.1:+0 127.0.0.1:-1 127.0.0.1: '127.0.0.1: 80' 127.0.0.1:0x50 127.0.0.1:080000; do
+    status 2 "port '$bad' is a usage error" j serve "$bad" -- true
+done
 finish
