@@ -154,6 +154,9 @@ func run(_ name: String, _ opts: ParsedOptions, stateDir: [UInt8]?) throws(Jobct
             // SIGPIPE would kill us mid-write; EPIPE lets the value go back instead.
             signal(SIGPIPE, SIG_IGN)
             try queues.get(name, timeout: try duration(opts, "timeout")?.nanoseconds) { (v) throws(JobctlError) in
+                // An empty value writes nothing: a zero-length write still
+                // tells a closed stdout (EBADF) from an open one.
+                if v.isEmpty && write(1, "", 0) < 0 { throw .system("cannot write the value", .current) }
                 do throws(Errno) { try writeAll(fd: 1, v) } catch { throw .system("cannot write the value", error) }
             }
         case "len":
