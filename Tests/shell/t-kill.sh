@@ -86,4 +86,51 @@ if [ "$(id -u)" = 0 ] && [ -w /proc/sys/kernel/ns_last_pid ]; then
 else
     skip "PID reuse" "needs root for /proc/sys/kernel/ns_last_pid"
 fi
+
+# A process of the job that calls itself a monitor (any process may write
+# /proc/self/comm) is still the job's: kill and daemon teardown reach it.
+hold=$(fifo never-written)
+for as in jobctl-monitor jobctl-daemon; do
+    r=$(fifo "renamed-$as")
+    id=$(j spawn -- sh -c "setsid sh -c 'printf $as > /proc/self/comm; echo \$\$ > $r; read x < $hold' & wait")
+    read -r pid < "$r"
+    same "a descendant renamed itself $as" "$(cat "/proc/$pid/comm")" "$as"
+    j kill --wait "$id"
+    if alive "$pid"; then not_ok "kill --wait ends a setsid'd descendant named $as"; kill -9 "$pid"
+    else ok "kill --wait ends a setsid'd descendant named $as"; fi
+    r=$(fifo "renamed-d-$as"); release=$(fifo "release-$as")
+    cat > "$T/owner.sh" <<OWNER
+"$JOBCTL" spawn -d -- sh -c "setsid sh -c 'printf $as > /proc/self/comm; echo \\\$\\\$ > $r; read x < $hold' & wait" > $T/d.id
+read x < $release
+OWNER
+    sh "$T/owner.sh" &
+    read -r pid < "$r"
+    echo go > "$release"
+    j wait --timeout 20 "$(cat "$T/d.id")" >/dev/null
+    if alive "$pid"; then not_ok "a daemon job's owner ending ends its descendant named $as"; kill -9 "$pid"
+    else ok "a daemon job's owner ending ends its descendant named $as"; fi
+done
+
+# HUP and INT sent to a monitor, or to jobctl run, are passed on as they came:
+# a daemon that reloads on HUP keeps running.
+for sig in HUP INT; do
+    ack=$(fifo "ack-$sig"); r=$(fifo "ready-$sig")
+    id=$(j spawn -- sh -c "trap 'echo got-$sig > $ack' $sig; echo ready > $r; while :; do sleep 1 & wait \$!; done")
+    read -r _ < "$r"
+    kill -s "$sig" "$(field "$id" monitor)"
+    read -r got < "$ack"
+    same "$sig to a job's monitor reaches the job as $sig" "$got" "got-$sig"
+    status 0 "... and the job, which trapped it, still runs" j kill -s 0 "$id"
+    j kill "$id"
+done
+ack=$(fifo ack-run); r=$(fifo ready-run)
+"$JOBCTL" run -- sh -c "trap 'echo got-HUP > $ack' HUP; echo ready > $r; while :; do sleep 1 & wait \$!; done" &
+runpid=$!
+read -r _ < "$r"
+kill -HUP "$runpid"
+read -r got < "$ack"
+same "HUP to jobctl run reaches its command as HUP" "$got" got-HUP
+check "... and jobctl run goes on" kill -0 "$runpid"
+kill -TERM "$runpid"; wait "$runpid"; st=$?
+same "... TERM to it ends the command (143)" "$st" 143
 finish
