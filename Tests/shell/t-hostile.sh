@@ -60,6 +60,33 @@ if [ "$(id -u)" = 0 ] && mkdir "$T/small" && mount -t tmpfs -o size=64k tmpfs "$
     b=$(j --state-dir "$S" spawn -- true)
     check "... once space is back, spawn works again" [ -n "$b" ]
     j --state-dir "$S" wait "$b"
+    # Jobs that started keep their exit codes when the disk fills up while
+    # they run: the room for each exit record was set aside at its start.
+    gate=$(fifo full-gate)
+    ids=""
+    k=0; while [ $k -lt 5 ]; do ids="$ids $(j --state-dir "$S" spawn -- sh -c "cat $gate >/dev/null; exit 3")"; k=$((k + 1)); done
+    dd if=/dev/zero of="$T/small/fill" bs=1k count=1000 2>/dev/null
+    dd if=/dev/zero of="$T/small/fill2" bs=1 count=100000 2>/dev/null
+    # The state file's own last page too, to the byte, with blank lines
+    # (readers skip them): now every exit record needs a page of its own.
+    python3 - "$S/jobs.jsonl" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+for chunk in (b" " * 99 + b"\n", b" "):
+    while True:
+        try:
+            if os.write(fd, chunk) < len(chunk): break
+        except OSError:
+            break
+PY
+    exec 3>"$gate"; exec 3>&-
+    # shellcheck disable=SC2086
+    j --state-dir "$S" wait --timeout 20 $ids; st=$?
+    same "jobs that end on a full disk: wait gets their real status" "$st" 3
+    # shellcheck disable=SC2086
+    same "... each is recorded exited 3, none lost" \
+        "$(j --state-dir "$S" ps --json $ids | jq -r '"\(.state) \(.exitcode)"' | sort | uniq -c | tr -s ' ')" " 5 exited 3"
+    rm -f "$T/small/fill" "$T/small/fill2"
     umount "$T/small"
 else
     skip "full disk" "cannot mount a small tmpfs here"

@@ -43,5 +43,29 @@ j send --eof "$q"
 j kill "$a"
 j wait "$q"
 same "... and gets the data once it runs" "$(j logs "$q")" "sent while queued"
+# A live job that closed its stdin is not "ended"; and after send --eof
+# the stream is closed: a later send, or a second --eof, fails.
+r=$(fifo closed-stdin)
+id=$(j spawn --stdin pipe -- sh -c "exec 0<&-; echo closed > $r; sleep 100")
+read -r _ < "$r"
+err=$(j send "$id" hello 2>&1); st=$?
+same "send to a live job that closed its stdin exits 1" "$st" 1
+case $err in *"not reading its stdin"*) ok "... saying it is not reading, not that it ended" ;; *) not_ok "... saying it is not reading, not that it ended" "$err" ;; esac
+j kill "$id"
+id=$(j spawn --stdin pipe -- sh -c 'cat; sleep 100')
+j send "$id" one
+j send --eof "$id"
+for v in "two" "--eof"; do
+    if [ "$v" = "--eof" ]; then err=$(j send --eof "$id" 2>&1); st=$?; else err=$(j send "$id" "$v" 2>&1); st=$?; fi
+    same "after send --eof, send $v exits 1" "$st" 1
+    case $err in *"closed by send --eof"*) ok "... saying the stdin was closed" ;; *) not_ok "... saying the stdin was closed" "$err" ;; esac
+done
+printf 'x' | j send "$id" -; st=$?
+same "... and so does send - from stdin" "$st" 1
+same "... the job got only what was sent before" "$(j logs "$id")" one
+j kill "$id"; j wait "$id"
+err=$(j send "$id" late 2>&1); st=$?
+same "send to an ended job exits 1, saying it ended" "$st:$err" "1:jobctl: job $id has ended"
+
 status 2 "--stdin takes only 'pipe'" j spawn --stdin file -- cat
 finish

@@ -44,5 +44,31 @@ cat > "$T/own2.sh" <<EOS
 EOS
 same "wait with no operand joins every own job and exits 0" "$(sh "$T/own2.sh" | tr -d ' ')" 0
 
+# A bare wait reports each own job once, as Python's join does: a script
+# that waited (and saw a failure) then spawns a good job and waits again
+# gets 0, not the old failure again; with nothing new, 0 at once.
+cat > "$T/again.sh" <<EOS
+'$JOBCTL' spawn -- sh -c 'exit 3' >/dev/null
+'$JOBCTL' wait; echo "first \$?"
+'$JOBCTL' spawn -- true >/dev/null
+'$JOBCTL' wait; echo "second \$?"
+'$JOBCTL' wait; echo "third \$?"
+'$JOBCTL' spawn -- sh -c 'exit 4' >/dev/null
+'$JOBCTL' spawn -- sh -c 'exit 5' >/dev/null
+'$JOBCTL' wait; echo "fourth \$?"
+'$JOBCTL' wait --timeout 0; echo "fifth \$?"
+EOS
+same "bare waits report each own job once" "$(sh "$T/again.sh" | tr '\n' ' ')" "first 3 second 0 third 0 fourth 4 fifth 0 "
+# One that timed out reported nothing, so its jobs are still to be joined.
+cat > "$T/late.sh" <<EOS
+'$JOBCTL' spawn -- sh -c 'read x < $T/late; exit 6' >/dev/null
+'$JOBCTL' wait --timeout 0.1; echo "timed \$?"
+echo go > $T/late
+'$JOBCTL' wait; echo "joined \$?"
+EOS
+mkfifo "$T/late"
+same "a bare wait that timed out joined nothing" "$(sh "$T/late.sh" | tr '\n' ' ')" "timed 124 joined 6 "
+same "... and a job joined by one shell is still there for others to wait on" "$(j wait "$(j ps -q | tail -n 1)"; echo $?)" 6
+
 status 1 "waiting for an unknown job exits 1" j wait 99999
 finish
