@@ -109,10 +109,11 @@ public struct Spawner {
     }
 
     /// Opens --stdout/--stderr FILE for appending. Returns whether it was
-    /// created here, so that a spawn that fails removes it again. A FIFO is
-    /// opened without waiting for a reader (read-write, as Linux allows):
-    /// spawn returns at once, and the job's writes wait for a reader once
-    /// the pipe is full, as `cmd > fifo &` does in a shell.
+    /// created here, so that a spawn that fails removes it again. A FIFO
+    /// must already have its reader, as the right side of a pipe does: with
+    /// none, spawn fails at once (open(2) would block it until one came,
+    /// and a FIFO opened read-write would drop the job's output if the
+    /// reader came after the job had ended).
     func openOutput(_ path: [UInt8]) throws(JobctlError) -> (fd: CInt, created: Bool) {
         var created = true
         var fd = path.withCString { open($0, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) }
@@ -120,10 +121,9 @@ public struct Spawner {
             created = false
             fd = path.withCString { open($0, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC) }
             if fd < 0 && errno == ENXIO {
-                fd = path.withCString { open($0, O_RDWR | O_CLOEXEC) }  // a FIFO with no reader yet
-            } else if fd >= 0 {
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+                throw .failure("cannot open \(display(path)): it is a FIFO that nothing reads yet (start its reader first)")
             }
+            if fd >= 0 { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) }
         }
         if fd < 0 { throw .system("cannot open \(display(path))", .current) }
         return (fd, created)

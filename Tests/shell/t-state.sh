@@ -28,6 +28,67 @@ check "the default is ~/.local/state/jobctl" test -f "$T/home/.local/state/jobct
 (unset JOBCTL_STATE_DIR; XDG_STATE_HOME=$T/xdg "$JOBCTL" spawn -- true >/dev/null)
 check "... or \$XDG_STATE_HOME/jobctl" test -f "$T/xdg/jobctl/jobs.jsonl"
 
+# The path to the state directory is checked as sshd's StrictModes checks
+# one: no component another user owns or may write (a root-owned sticky
+# directory such as /tmp is fine), no symlink but root's or mine.
+mkdir -m 700 "$T/mine"
+ln -s "$T/mine" "$T/mylink"
+status 0 "a symlink of mine to my directory is followed" j --state-dir "$T/mylink" ps
+if [ "$(id -u)" = 0 ]; then
+    mkdir -m 700 "$T/victim"
+    ln -s "$T/victim" "$T/planted"; chown -h 65534 "$T/planted"
+    err=$(j --state-dir "$T/planted" spawn -- true 2>&1); st=$?
+    same "a symlink planted by another user at the state-dir path is refused" "$st" 1
+    case $err in *"symbolic link owned by uid 65534"*) ok "... saying whose link it is" ;; *) not_ok "... saying whose link it is" "$err" ;; esac
+    same "... and nothing was written through it" "$(ls -A "$T/victim")" ""
+    mkdir -p "$T/theirs"; chown 65534 "$T/theirs"
+    status 1 "a directory on the way owned by another user is refused" j --state-dir "$T/theirs/state" ps
+    ln -s "$T/mine" "$T/theirs-link"; chown -h 65534 "$T/theirs-link"
+    status 1 "... and so is their symlink on the way" j --state-dir "$T/theirs-link/state" ps
+else
+    skip "foreign symlinks and directories on the way" "needs root to chown"
+fi
+mkdir -m 777 "$T/open"
+err=$(j --state-dir "$T/open/state" ps 2>&1); st=$?
+same "a world-writable directory on the way is refused" "$st" 1
+case $err in *"$T/open is writable by group or others"*) ok "... naming it" ;; *) not_ok "... naming it" "$err" ;; esac
+check "... and nothing was created in it" test ! -e "$T/open/state"
+mkdir -m 1777 "$T/sticky"
+[ "$(id -u)" = 0 ] && chown 65534 "$T/sticky"
+status 1 "a sticky world-writable directory that is not root's is refused" j --state-dir "$T/sticky/state" ps
+mkdir -m 700 "$T/deep"
+status 0 "missing parents are created, as mkdir -p would" j --state-dir "$T/deep/a/b/c/state" ps
+same "... each private" "$(stat -c %a "$T/deep/a" "$T/deep/a/b/c/state" | tr '\n' ' ')" "700 700 "
+
+# Where the state directory cannot be created, the error names the
+# directory and the real reason.
+if [ "$(id -u)" = 0 ] && mkdir "$T/ro" && mount -t tmpfs -o ro,mode=755 tmpfs "$T/ro" 2>/dev/null; then
+    err=$( (unset JOBCTL_STATE_DIR XDG_STATE_HOME; HOME=$T/ro "$JOBCTL" ps) 2>&1); st=$?
+    same "a read-only HOME: exit 1, naming the directory and EROFS" "$st:$err" \
+        "1:jobctl: cannot create directory $T/ro/.local: Read-only file system"
+    umount "$T/ro"
+    mkdir -p "$T/ro2"; mount -t tmpfs -o mode=755 tmpfs "$T/ro2"
+    j --state-dir "$T/ro2/state" spawn -- true >/dev/null
+    mount -o remount,ro "$T/ro2"
+    err=$(j --state-dir "$T/ro2/state" queue len q 2>&1); st=$?
+    same "a subdirectory that cannot be made: the real reason, not ENOENT" "$st:$err" \
+        "1:jobctl: cannot create directory $T/ro2/state/queues: Read-only file system"
+    umount "$T/ro2"
+else
+    skip "read-only HOME" "cannot mount a read-only tmpfs here"
+fi
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null \
+   && setpriv --reuid=65534 --regid=65534 --clear-groups "$JOBCTL" --version >/dev/null 2>&1; then
+    # Outside $T (private to root), so that nobody can reach it.
+    nohome=$(mktemp -d "${TMPDIR:-/tmp}/jobctl-nohome.XXXXXX"); chmod 555 "$nohome"; chown 65534 "$nohome"
+    err=$(cd / && HOME=$nohome XDG_STATE_HOME= JOBCTL_STATE_DIR= setpriv --reuid=65534 --regid=65534 --clear-groups "$JOBCTL" ps 2>&1); st=$?
+    same "a HOME that may not be written: exit 1, naming the directory and EACCES" "$st:$err" \
+        "1:jobctl: cannot create directory $nohome/.local: Permission denied"
+    rmdir "$nohome"
+else
+    skip "unwritable HOME" "needs root, setpriv, and a binary that nobody may run"
+fi
+
 # rm and prune; ids never reused.
 a=$(j spawn -- true); b=$(j spawn -- sleep 100)
 j wait "$a"
