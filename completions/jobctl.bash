@@ -1,19 +1,18 @@
 # bash completion for jobctl                                  -*- shell-script -*-
 # Subcommands, each one's options, signal names for -s, and live job ids and
-# names from the state (running jobs only for kill).
+# names from the state (running jobs only for kill), offered literally.
 
-_jobctl_jobs() {
-    # $1: extra ps flags. Ids, then names (the table's second column).
-    local sd=()
+# Offers what `jobctl __complete KIND` prints (jobs, running, finished, locks,
+# queues, pools: NUL-separated, exactly as stored) that starts with $cur,
+# each quoted with printf %q. Never through compgen -W, which would expand
+# $(...), `...` and ${...} in a name: names often come from data.
+_jobctl_offer() {
+    local sd=() c
     [[ -n $_jobctl_state ]] && sd=(--state-dir "$_jobctl_state")
-    jobctl "${sd[@]}" ps -q $1 2>/dev/null
-    jobctl "${sd[@]}" ps $1 2>/dev/null | awk 'NR > 1 { print $2 }' | sort -u
-}
-
-_jobctl_locks() {
-    local sd=()
-    [[ -n $_jobctl_state ]] && sd=(--state-dir "$_jobctl_state")
-    jobctl "${sd[@]}" locks 2>/dev/null | awk 'NR > 1 { print $1 }'
+    COMPREPLY=()
+    while IFS= read -r -d '' c; do
+        [[ $c == "$cur"* ]] && COMPREPLY+=("$(printf '%q' "$c")")
+    done < <(jobctl "${sd[@]}" __complete "$1" 2>/dev/null)
 }
 
 # How many operands stand before the word being completed: options, and the
@@ -53,10 +52,8 @@ _jobctl() {
         --stdout|--stderr) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --owner) COMPREPLY=($(compgen -W "$$ $PPID" -- "$cur")); return ;;
         -n|--name|-e|--env|-t|--timeout|--grace|--older-than|--max) return ;;
-        --lock) COMPREPLY=($(compgen -W "$(_jobctl_locks)" -- "$cur")); return ;;
-        --pool)
-            local dir=${_jobctl_state:-${JOBCTL_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/jobctl}}
-            COMPREPLY=($(compgen -W "$(ls "$dir/pools" 2>/dev/null)" -- "$cur")); return ;;
+        --lock) _jobctl_offer locks; return ;;
+        --pool) _jobctl_offer pools; return ;;
         --slots) return ;;
         --stdin) COMPREPLY=($(compgen -W "pipe" -- "$cur")); return ;;
     esac
@@ -82,9 +79,7 @@ _jobctl() {
         n=$(_jobctl_operands "-t --timeout")
         if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         elif ((n == 0)); then COMPREPLY=($(compgen -W "put get len" -- "$cur"))
-        elif ((n == 1)); then
-            local dir=${_jobctl_state:-${JOBCTL_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/jobctl}}
-            COMPREPLY=($(compgen -W "$(ls "$dir/queues" 2>/dev/null)" -- "$cur"))
+        elif ((n == 1)); then _jobctl_offer queues
         fi
         return
     fi
@@ -102,7 +97,7 @@ _jobctl() {
         local n
         n=$(_jobctl_operands "-t --timeout")
         if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
-        elif ((n == 0)); then COMPREPLY=($(compgen -W "$(_jobctl_locks)" -- "$cur"))
+        elif ((n == 0)); then _jobctl_offer locks
         elif ((n == 1)); then COMPREPLY=($(compgen -c -- "$cur"))
         else COMPREPLY=($(compgen -f -- "$cur")); fi
         return
@@ -127,10 +122,9 @@ _jobctl() {
         return
     fi
     case $sub in
-        kill) COMPREPLY=($(compgen -W "$(_jobctl_jobs --running)" -- "$cur")) ;;
-        rm) COMPREPLY=($(compgen -W "$(_jobctl_jobs --finished)" -- "$cur")) ;;
-        ps|wait|logs) COMPREPLY=($(compgen -W "$(_jobctl_jobs)" -- "$cur")) ;;
-        send) COMPREPLY=($(compgen -W "$(_jobctl_jobs --running)" -- "$cur")) ;;
+        kill|send) _jobctl_offer running ;;
+        rm) _jobctl_offer finished ;;
+        ps|wait|logs) _jobctl_offer jobs ;;
     esac
 }
 complete -F _jobctl jobctl

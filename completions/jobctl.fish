@@ -1,12 +1,13 @@
 # fish completion for jobctl: subcommands, options, signals, live jobs.
 
-function __jobctl_jobs
+# What `jobctl __complete KIND` prints (NUL-separated, exactly as stored):
+# fish offers each as a literal word and quotes it when it inserts it.
+function __jobctl_offer
     set -l sd
     set -l tokens (commandline -opc)
     set -l i (contains -i -- --state-dir $tokens)
     and set sd --state-dir $tokens[(math $i + 1)]
-    jobctl $sd ps -q $argv 2>/dev/null
-    jobctl $sd ps $argv 2>/dev/null | awk 'NR > 1 { print $2 }' | sort -u
+    jobctl $sd __complete $argv 2>/dev/null | string split0
 end
 
 set -l subs spawn ps kill wait logs run lock locks queue send serve rm prune help
@@ -40,15 +41,15 @@ complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l stderr -r -F -d 'Ap
 complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -l timeout -x -d 'Terminate after DURATION'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -a '(__fish_complete_command)'
 
-complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l lock -x -a '(jobctl locks 2>/dev/null | awk "NR > 1 { print \$1 }")' -d "Hold lock NAME for the job's life"
-complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l pool -x -d 'Queue in pool NAME'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l lock -x -a '(__jobctl_offer locks)' -d "Hold lock NAME for the job's life"
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l pool -x -a '(__jobctl_offer pools)' -d 'Queue in pool NAME'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l slots -x -d "Set the pool's size"
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l stdin -x -a pipe -d "Keep stdin open for 'jobctl send'"
 
 # send
 complete -c jobctl -n '__fish_seen_subcommand_from send' -l eof -d "Close the job's stdin"
 complete -c jobctl -n '__fish_seen_subcommand_from send' -s t -l timeout -x -d 'Give up after DURATION'
-complete -c jobctl -n '__fish_seen_subcommand_from send' -a '(__jobctl_jobs --running)'
+complete -c jobctl -n '__fish_seen_subcommand_from send' -a '(__jobctl_offer running)'
 
 # serve
 complete -c jobctl -n '__fish_seen_subcommand_from serve' -l max -x -d 'At most N connections at once'
@@ -57,11 +58,12 @@ complete -c jobctl -n '__fish_seen_subcommand_from serve' -s n -l name -x -d 'Na
 # lock
 complete -c jobctl -n '__fish_seen_subcommand_from lock' -s t -l timeout -x -d 'Give up after DURATION'
 complete -c jobctl -n '__fish_seen_subcommand_from lock' -l shared -d 'Share the lock with other shared holders'
-complete -c jobctl -n '__fish_seen_subcommand_from lock' -a '(jobctl locks 2>/dev/null | awk "NR > 1 { print \$1 }")'
+complete -c jobctl -n '__fish_seen_subcommand_from lock' -a '(__jobctl_offer locks)'
 
 # queue
 complete -c jobctl -n '__fish_seen_subcommand_from queue; and not __fish_seen_subcommand_from put get len' -a 'put get len'
 complete -c jobctl -n '__fish_seen_subcommand_from queue' -s t -l timeout -x -d 'get: give up after DURATION'
+complete -c jobctl -n '__fish_seen_subcommand_from put get len' -f -a '(__jobctl_offer queues)'
 
 # ps
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l json -d 'One JSON object per line'
@@ -69,19 +71,19 @@ complete -c jobctl -n '__fish_seen_subcommand_from ps' -s q -l quiet -d 'Ids onl
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l running -d 'Jobs that have not ended'
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l finished -d 'Jobs that have ended'
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l failed -d 'Ended jobs with nonzero exit'
-complete -c jobctl -n '__fish_seen_subcommand_from ps wait logs' -a '(__jobctl_jobs)'
+complete -c jobctl -n '__fish_seen_subcommand_from ps wait logs' -a '(__jobctl_offer jobs)'
 
 # kill
 complete -c jobctl -n '__fish_seen_subcommand_from kill' -s s -l signal -x -a 'HUP INT QUIT KILL USR1 USR2 PIPE ALRM TERM CONT STOP TSTP WINCH' -d 'Signal to send'
 complete -c jobctl -n '__fish_seen_subcommand_from kill' -l grace -x -d 'KILL what is left after DURATION'
 complete -c jobctl -n '__fish_seen_subcommand_from kill' -l wait -d 'Return once the jobs have ended'
-complete -c jobctl -n '__fish_seen_subcommand_from kill' -a '(__jobctl_jobs --running)'
+complete -c jobctl -n '__fish_seen_subcommand_from kill' -a '(__jobctl_offer running)'
 
 # wait, logs, rm, prune, help
 complete -c jobctl -n '__fish_seen_subcommand_from wait' -s t -l timeout -x -d 'Give up after DURATION'
 complete -c jobctl -n '__fish_seen_subcommand_from wait' -l any -d 'Return when the first job ends'
 complete -c jobctl -n '__fish_seen_subcommand_from logs' -s f -l follow -d 'Keep printing until the job ends'
-complete -c jobctl -n '__fish_seen_subcommand_from rm' -a '(__jobctl_jobs --finished)'
+complete -c jobctl -n '__fish_seen_subcommand_from rm' -a '(__jobctl_offer finished)'
 complete -c jobctl -n '__fish_seen_subcommand_from prune' -l older-than -x -d 'Only jobs older than DURATION'
 complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs run lock locks queue send serve rm prune'
 complete -c jobctl -n "__fish_seen_subcommand_from $subs" -s h -l help -d 'Show help'

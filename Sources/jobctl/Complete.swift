@@ -8,21 +8,22 @@ import JobControl
 let completionVerb = "__complete"
 
 func complete(_ args: [String], stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
-    guard args.count == 1 else { throw .usage("\(completionVerb) takes one of jobs, running, locks, queues, pools") }
+    guard args.count == 1 else { throw .usage("\(completionVerb) takes one of jobs, running, finished, locks, queues, pools") }
     let store = try openStore(stateDir)
     var words: [[UInt8]] = []
     switch args[0] {
-    case "jobs", "running":
+    case "jobs", "running", "finished":
         var names = Set<[UInt8]>()
         for j in try store.loadAll().jobs {
-            if args[0] == "running" && StateStore.liveState(j).hasEnded { continue }
+            let ended = args[0] == "jobs" ? nil : StateStore.liveState(j).hasEnded
+            if ended == (args[0] == "running") { continue }
             words.append(Array(String(j.id).utf8))
             if names.insert(j.name).inserted { words.append(j.name) }
         }
     case "locks", "queues", "pools":
         words = entries(store, args[0])
     default:
-        throw .usage("\(completionVerb) takes one of jobs, running, locks, queues, pools")
+        throw .usage("\(completionVerb) takes one of jobs, running, finished, locks, queues, pools")
     }
     try printOut(words.map { $0 + [0] })
     return 0

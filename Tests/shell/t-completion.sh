@@ -35,5 +35,49 @@ if command -v fish >/dev/null 2>&1; then
 else
     skip "fish completion" "fish not installed"
 fi
+# Names come from data (spawn -n "$f"): completion offers them literally and
+# never runs what they hold, in bash, zsh and fish alike. `:` is in every
+# serve connection job's name.
+P=$T/pwned
+ids=""
+for name in "\$(touch $P.1)" "\`touch $P.2\`" '${HOME}' 'a:b:c' 'two words' 'semi;colon' 'q'"'"'uote'; do
+    ids="$ids $(j spawn -n "$name" -- sleep 100)"
+done
+j queue put "\$(touch $P.3)" v
+j lock "\$(touch $P.4)" -- true
+if command -v bash >/dev/null 2>&1; then
+    comp() {
+        bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _jobctl; printf "%s\n" "${COMPREPLY[@]}"' \
+            _ "$root/completions/jobctl.bash" "$@"
+    }
+    out=$(comp jobctl kill ''; comp jobctl wait ''; comp jobctl queue get ''; comp jobctl lock ''; comp jobctl spawn --lock '')
+    same "bash: completing hostile names runs nothing" "$(ls "$T" | grep -c pwned)" 0
+    case $out in *'\$\(touch\ '*) ok "bash: a \$(...) name is offered quoted, literally" ;; *) not_ok "bash: a \$(...) name is offered quoted, literally" "$out" ;; esac
+    case $out in *'\$\{HOME\}'*) ok "bash: \${HOME} is offered as itself, not expanded" ;; *) not_ok "bash: \${HOME} is offered as itself, not expanded" "$out" ;; esac
+    case $out in *"$HOME"*) not_ok "bash: ... nothing expands to \$HOME" "$out" ;; *) ok "bash: ... nothing expands to \$HOME" ;; esac
+    same "bash: a name with a space is one candidate" "$(comp jobctl kill two)" 'two\ words'
+    same "bash: a name with a colon completes whole" "$(comp jobctl kill a:)" 'a:b:c'
+    # The quoted word, pasted back, names the job.
+    w=$(comp jobctl kill semi)
+    same "bash: the quoted candidate names the job when the shell reads it" "$(eval "\"\$JOBCTL\" ps -q $w")" "$(j ps -q 'semi;colon')"
+fi
+if command -v zsh >/dev/null 2>&1; then
+    out=$(python3 "$(dirname "$0")/complete.py" zsh -f -i -- "$setup" "jobctl kill ")
+    same "zsh: listing hostile names runs nothing" "$(ls "$T" | grep -c pwned)" 0
+    out=$(python3 "$(dirname "$0")/complete.py" zsh -f -i -- "$setup" "jobctl kill a")
+    case $out in *"jobctl kill a:b:c"*) ok "zsh: a name with colons completes whole" ;; *) not_ok "zsh: a name with colons completes whole" "$(printf '%s' "$out" | tail -c 300)" ;; esac
+    out=$(python3 "$(dirname "$0")/complete.py" zsh -f -i -- "$setup" "jobctl kill \\\$\\(")
+    same "zsh: completing a \$(...) name runs nothing" "$(ls "$T" | grep -c pwned)" 0
+    case $out in *'\$\(touch'*|*'$(touch'*) ok "zsh: ... and offers it quoted" ;; *) not_ok "zsh: ... and offers it quoted" "$(printf '%s' "$out" | tail -c 300)" ;; esac
+fi
+if command -v fish >/dev/null 2>&1; then
+    out=$(fc "jobctl kill "; fc "jobctl queue get "; fc "jobctl lock ")
+    same "fish: completing hostile names runs nothing" "$(ls "$T" | grep -c pwned)" 0
+    case $out in *"\$(touch $P.1)"*) ok "fish: a \$(...) name is offered as itself" ;; *) not_ok "fish: a \$(...) name is offered as itself" "$out" ;; esac
+    case $out in *'${HOME}'*) ok "fish: \${HOME} is offered as itself" ;; *) not_ok "fish: \${HOME} is offered as itself" "$out" ;; esac
+    case $out in *a:b:c*) ok "fish: a name with colons is offered whole" ;; *) not_ok "fish: a name with colons is offered whole" "$out" ;; esac
+fi
+# shellcheck disable=SC2086
+j kill $ids
 j kill "$a"
 finish
