@@ -98,15 +98,19 @@ for as in jobctl-monitor jobctl-daemon; do
     j kill --wait "$id"
     if alive "$pid"; then not_ok "kill --wait ends a setsid'd descendant named $as"; kill -9 "$pid"
     else ok "kill --wait ends a setsid'd descendant named $as"; fi
-    r=$(fifo "renamed-d-$as"); release=$(fifo "release-$as")
+    r=$(fifo "renamed-d-$as"); release=$(fifo "release-$as"); idf=$(fifo "id-$as")
+    # The owner hands over the id once spawn has printed it, then lives until
+    # released: the job is surely running, and its id known, before it ends.
     cat > "$T/owner.sh" <<OWNER
-"$JOBCTL" spawn -d -- sh -c "setsid sh -c 'printf $as > /proc/self/comm; echo \\\$\\\$ > $r; read x < $hold' & wait" > $T/d.id
+id=\$("$JOBCTL" spawn -d -- sh -c "setsid sh -c 'printf $as > /proc/self/comm; echo \\\$\\\$ > $r; read x < $hold' & wait")
+echo "\$id" > $idf
 read x < $release
 OWNER
     sh "$T/owner.sh" &
     read -r pid < "$r"
+    read -r did < "$idf"
     echo go > "$release"
-    j wait --timeout 20 "$(cat "$T/d.id")" >/dev/null
+    j wait --timeout 20 "$did" >/dev/null
     if alive "$pid"; then not_ok "a daemon job's owner ending ends its descendant named $as"; kill -9 "$pid"
     else ok "a daemon job's owner ending ends its descendant named $as"; fi
 done

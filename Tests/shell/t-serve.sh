@@ -23,7 +23,7 @@ while [ $k -lt 20 ]; do lines="$lines client$k"; want="$want CLIENT$k"; k=$((k +
 got=$(client "$port" echo $lines | tr '\n' ' ')
 same "20 concurrent clients each get their own answer" "$got" "$(echo $want) "
 n=$(j ps --json | python3 -c 'import json,sys; print(sum(1 for l in sys.stdin if json.loads(l)["name"].startswith("echo:127.0.0.1:")))')
-same "each connection was a job in ps, named after the server and the peer" "$n" 21
+same "each connection was a job in ps, named after the server and the peer" "$n" 41
 
 # A client that disconnects mid-line ends its job cleanly.
 set -- $(client "$port" half partial)
