@@ -254,8 +254,8 @@ final class Monitor {
         if started.pid < 0 {
             // A queued command that cannot run is recorded as 127 or 126,
             // and its log says why, as spawn would have on the terminal.
-            let code: Int32 = started.stage == JC_STAGE_EXEC && started.errno == ENOENT ? 127 : 126
             let why = ExecFailure.error(stage: started.stage, errno: started.errno, command: job.command[0], directory: cwd)
+            let code: Int32 = why.exitCode == 127 ? 127 : 126
             writeString(stderr, "jobctl: \(why.message)\n")
             recordExitRetrying(ExitStatus(code: code))
             _exit(0)
