@@ -23,6 +23,10 @@ struct CommandSpec {
     var commandFollows = false
     /// kill: `-9`, `-TERM`, `-SIGKILL` name a signal.
     var signalShorthand = false
+    /// Does what the subcommand is for; returns the exit status.
+    let run: Handler
+
+    typealias Handler = @Sendable (ParsedOptions, _ stateDir: [UInt8]?) throws(JobctlError) -> Int32
 
     static let help = OptionSpec(long: "help", short: "h", value: nil, help: "Show help information.")
     var allOptions: [OptionSpec] { options + [CommandSpec.help] }

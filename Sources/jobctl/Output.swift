@@ -76,6 +76,21 @@ func renderTable(_ rows: [(Job, JobState)], now: Int64) -> String {
 /// What a cut COMMAND keeps, however narrow the terminal.
 let minimumCommand = 8
 
+/// The `locks` table: each lock with who holds it and who waits for it.
+func renderLocks(_ locks: [NamedLocks.Holder]) -> String {
+    var cells = [["NAME", "MODE", "HOLDERS", "WAITERS"]]
+    for l in locks {
+        cells.append([printable(l.name), l.holders.isEmpty ? "free" : l.mode,
+                      l.holders.isEmpty ? "-" : l.holders.map(String.init).joined(separator: ","),
+                      l.waiters.isEmpty ? "-" : l.waiters.map(String.init).joined(separator: ",")])
+    }
+    var w = [0, 0, 0, 0]
+    for r in cells { for k in 0..<4 { w[k] = max(w[k], r[k].count) } }
+    return cells.map { r in
+        (0..<3).map { r[$0] + String(repeating: " ", count: w[$0] - r[$0].count) + "  " }.joined() + r[3] + "\n"
+    }.joined()
+}
+
 /// One `ps --json` line, appended to `w`.
 func jsonLine(_ j: Job, _ st: JobState, into w: inout JSONWriter) {
     w.beginObject()

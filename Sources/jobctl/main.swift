@@ -61,7 +61,7 @@ do throws(JobctlError) {
         try printOut(helpText(spec))
         exit(0)
     }
-    exit(try run(spec.name, opts, stateDir: stateDir))
+    exit(try spec.run(opts, stateDir))
 } catch {
     // A timeout is told by exit 124 alone, as timeout(1) does.
     // One line, escaped: the message may quote anything the caller typed.

@@ -1,0 +1,68 @@
+import JobControl
+
+/// `jobctl ps`: list jobs, oldest first.
+let psCommand = CommandSpec(
+    name: "ps", operands: "[<job> ...]",
+    summary: "List jobs, oldest first.",
+    arguments: [("<job>", "Only these jobs (ids or names).")],
+    options: [
+        OptionSpec(long: "json", short: nil, value: nil, help: "One JSON object per line."),
+        OptionSpec(long: "quiet", short: "q", value: nil, help: "Print ids only."),
+        OptionSpec(long: "running", short: nil, value: nil, help: "Only jobs that have not ended."),
+        OptionSpec(long: "finished", short: nil, value: nil, help: "Only jobs that have ended."),
+        OptionSpec(long: "failed", short: nil, value: nil, help: "Only ended jobs with a nonzero exit code."),
+    ],
+    example: ["jobctl ps --running", "jobctl ps --failed -q",
+              "jobctl ps --finished --json | jq -r 'select(.exitcode != 0) | .id'"],
+    run: handlePs)
+
+func handlePs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
+    let filters = ["running", "finished", "failed"].filter { opts.has($0) }
+    if filters.count > 1 { throw .usage("--\(filters[0]) and --\(filters[1]) exclude each other") }
+    if opts.has("json") && opts.has("quiet") { throw .usage("--json and --quiet exclude each other") }
+    let store = try openStore(stateDir)
+    var jobs: [Job]
+    if opts.operands.isEmpty {
+        let (all, skipped) = try store.loadAll()
+        jobs = all
+        if skipped.invalid > 0 {
+            warn("skipped \(skipped.invalid) unreadable line(s) in \(store.shown)/\(StateStore.jobsFile)")
+        }
+        if skipped.newer > 0 {
+            warn("skipped \(skipped.newer) line(s) written by a newer jobctl in \(store.shown)/\(StateStore.jobsFile)")
+        }
+    } else {
+        jobs = try store.resolve(opts.operands)
+    }
+    var rows: [(Job, JobState)] = []
+    rows.reserveCapacity(jobs.count)
+    for j in jobs {
+        let st = StateStore.liveState(j)
+        let keep: Bool
+        switch filters.first {
+        case "running": keep = !st.hasEnded
+        case "finished": keep = st.hasEnded
+        case "failed": keep = st.hasEnded && (j.exit?.code ?? 1) != 0
+        default: keep = true
+        }
+        if keep { rows.append((j, st)) }
+    }
+    var out = Stdout()
+    if opts.has("quiet") {
+        for (j, _) in rows { try out.write("\(j.id)\n") }
+    } else if opts.has("json") {
+        var w = JSONWriter(capacity: 1 << 16)
+        for (j, st) in rows {
+            jsonLine(j, st, into: &w)
+            if w.bytes.count >= 1 << 16 {
+                try out.write(w.bytes)
+                w.bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        try out.write(w.bytes)
+    } else {
+        try out.write(renderTable(rows, now: wallClockMicros()))
+    }
+    try out.flush()
+    return 0
+}

@@ -1,0 +1,45 @@
+import Glibc
+import JobControl
+
+/// `jobctl spawn`: start COMMAND as a background job and print its id.
+let spawnCommand = CommandSpec(
+    name: "spawn", operands: "[--] <command> [<arg> ...]",
+    summary: "Start COMMAND as a background job and print its id.",
+    arguments: [("<command>", "The command to run, with its arguments as given.")],
+    options: [
+        OptionSpec(long: "name", short: "n", value: "<name>", help: "Name the job (default: the command's basename)."),
+        OptionSpec(long: "daemon", short: "d", value: nil, help: "End the job when its owner ends."),
+        OptionSpec(long: "owner", short: nil, value: "<pid>", help: "The owning process (default: the caller)."),
+        OptionSpec(long: "env", short: "e", value: "<k=v>", help: "Set an environment variable.", repeatable: true),
+        OptionSpec(long: "directory", short: "C", value: "<dir>", help: "Run the command in DIR."),
+        OptionSpec(long: "stdout", short: nil, value: "<file>", help: "Append output to FILE, not the job's log."),
+        OptionSpec(long: "stderr", short: nil, value: "<file>", help: "Append standard error to FILE."),
+        OptionSpec(long: "timeout", short: nil, value: "<duration>", help: "Terminate the job after DURATION."),
+        OptionSpec(long: "lock", short: nil, value: "<name>", help: "Hold lock NAME for the job's life; start once held."),
+        OptionSpec(long: "pool", short: nil, value: "<name>", help: "Queue in pool NAME; run when a slot is free."),
+        OptionSpec(long: "slots", short: nil, value: "<n>", help: "Set the pool's size (remembered; default 1)."),
+        OptionSpec(long: "stdin", short: nil, value: "pipe", help: "Keep stdin open for 'jobctl send'."),
+    ],
+    example: ["id=$(jobctl spawn -n build -- make -j4)", "jobctl wait \"$id\""],
+    commandFollows: true,
+    run: handleSpawn)
+
+func handleSpawn(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
+    let req = try spawnRequest(opts)
+    let store = try openStore(stateDir)
+    let id = try Spawner(store: store).spawn(req)
+    do throws(JobctlError) {
+        try printOut("\(id)\n")
+    } catch {
+        // The id is the caller's only handle on the job: a job nobody
+        // can learn of is not left running. It is killed (its whole
+        // tree), waited for, and stays recorded as killed.
+        let control = JobControl(store: store)
+        if let j = try? store.job(id: id) {
+            _ = try? control.signal(j, KillRequest(signal: SIGKILL, grace: nil))
+            _ = try? control.wait(for: [j], any: false, timeout: 10_000_000_000)
+        }
+        throw .failure("\(error.message): job \(id) was killed, since its id could not be given")
+    }
+    return 0
+}

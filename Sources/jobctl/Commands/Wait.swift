@@ -1,0 +1,51 @@
+import Glibc
+import JobControl
+
+/// `jobctl wait`: wait for jobs to end; exit with the last one's status.
+let waitCommand = CommandSpec(
+    name: "wait", operands: "[<job> ...]",
+    summary: "Wait for jobs to end; exit with the last one's status.",
+    arguments: [("<job>", "A job id or name (default: the caller's own non-daemon jobs).")],
+    options: [
+        OptionSpec(long: "timeout", short: "t", value: "<duration>", help: "Give up after DURATION (exit 124)."),
+        OptionSpec(long: "any", short: nil, value: nil, help: "Return when the first job ends; print its id."),
+    ],
+    example: ["jobctl wait --timeout 30s \"$id\"; echo \"status $?\""],
+    run: handleWait)
+
+func handleWait(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
+    let timeout = try duration(opts, "timeout")
+    let store = try openStore(stateDir)
+    let control = JobControl(store: store)
+    var jobs: [Job] = []
+    let ownJobs = opts.operands.isEmpty
+    if ownJobs {
+        if opts.has("any") { throw .usage("--any needs jobs to wait for") }
+        // The caller's own non-daemon jobs, as Python joins its children:
+        // each reported once, by the first bare wait that sees it end.
+        let me = getppid()
+        let myStart = ProcStat.read(me)?.startTime ?? 0
+        jobs = try store.loadAll().jobs.filter {
+            $0.owner == me && $0.ownerStart == myStart && !$0.daemon && !$0.joined
+        }
+    } else {
+        jobs = try store.resolve(opts.operands)
+    }
+    if jobs.isEmpty { return 0 }
+    let ended = try control.wait(for: jobs, any: opts.has("any"), timeout: timeout?.nanoseconds)
+    if opts.has("any") {
+        let first = ended[0]
+        try printOut("\(first.job.id)\n")
+        return first.shellStatus
+    }
+    if ownJobs {
+        try store.markJoined(ended.map(\.job.id))
+        let byID = Dictionary(ended.map { ($0.job.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for j in jobs.sorted(by: { $0.id < $1.id }) {
+            if let e = byID[j.id], e.shellStatus != 0 { return e.shellStatus }
+        }
+        return 0
+    }
+    let last = jobs.last!.id
+    return ended.first { $0.job.id == last }?.shellStatus ?? 1
+}
