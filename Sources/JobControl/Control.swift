@@ -107,15 +107,19 @@ public struct JobControl {
         func ended(_ j: Job) -> Ended? {
             j.exit.map { Ended(job: j, state: $0.code < 0 ? .killed : .exited) }
         }
-        /// Decides a job that has no exit record: watch its monitor, or its
-        /// orphaned leader, or call it lost; false if it cannot be watched now.
+        /// Decides a job: it has ended for `wait` once its end is recorded
+        /// and its monitor is gone, so that what the job left running (which
+        /// the monitor ends) has ended too. Watches its monitor, or its
+        /// orphaned leader, or calls it lost; false if it cannot be watched now.
         func watch(_ j: Job) -> Bool {
-            if let e = ended(j) { done.append(e); return true }
             switch pin(j.monitor, start: j.monitorStart) {
             case .pinned(let fd): watched.append(Watched(job: j, pidfd: fd, watchingLeader: false)); return true
-            case .unknown: return false
+            case .unknown:
+                if let e = ended(j) { done.append(e); return true }
+                return false
             case .gone: break
             }
+            if let e = ended(j) { done.append(e); return true }
             // The monitor is gone; it may have written the record just before.
             let fresh: Job?
             do throws(JobctlError) { fresh = try store.job(id: j.id) } catch { return false }
@@ -144,35 +148,33 @@ public struct JobControl {
                 if ready[k] { close(w.pidfd); fired.append(w) } else { still.append(w) }
             }
             watched = still
-            // Exit records appended since we last looked.
+            // Exit records appended since we last looked: kept with their
+            // jobs, which end for us when their monitors do.
             let exits = tail.newExits()
-            func recorded(_ j: Job) -> Bool {
-                guard let (e, t) = exits[j.id] else { return false }
+            func withExit(_ j: Job) -> Job {
+                guard let (e, t) = exits[j.id] else { return j }
                 var j = j
                 j.exit = e
                 j.ended = t
-                done.append(Ended(job: j, state: e.code < 0 ? .killed : .exited))
-                return true
+                return j
             }
-            watched.removeAll { w in
-                guard recorded(w.job) else { return false }
-                close(w.pidfd)
-                return true
-            }
-            for w in fired where !recorded(w.job) {
+            for k in watched.indices { watched[k].job = withExit(watched[k].job) }
+            for w in fired {
+                let j = withExit(w.job)
                 if w.watchingLeader {
                     // The orphaned leader ended; its monitor, gone, wrote nothing.
+                    if let e = ended(j) { done.append(e); continue }
                     let fresh: Job?
-                    do throws(JobctlError) { fresh = try store.job(id: w.job.id) } catch { unwatched.append(w.job); continue }
-                    done.append(fresh.flatMap(ended) ?? Ended(job: w.job, state: .lost))
-                } else if !watch(w.job) {
-                    unwatched.append(w.job)
+                    do throws(JobctlError) { fresh = try store.job(id: j.id) } catch { unwatched.append(j); continue }
+                    done.append(fresh.flatMap(ended) ?? Ended(job: j, state: .lost))
+                } else if !watch(j) {
+                    unwatched.append(j)
                 }
             }
             if !unwatched.isEmpty {
                 let again = unwatched
                 unwatched = []
-                for j in again where !recorded(j) && !watch(j) { unwatched.append(j) }
+                for j in again.map(withExit) where !watch(j) { unwatched.append(j) }
                 backoff = min(backoff * 2, 100_000_000)
             }
         }

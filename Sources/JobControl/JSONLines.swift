@@ -1,3 +1,5 @@
+import Glibc
+
 /// Hand-written JSON for the state file and `ps --json`: on the hot path, and
 /// it must carry any bytes. Valid UTF-8 is written as is; every byte that is
 /// not part of valid UTF-8 is written as `\udcXX`, Python's surrogateescape,
@@ -331,5 +333,3 @@ extension UnsafeBufferPointer where Element == UInt8 {
         count == s.utf8CodeUnitCount && memcmp(baseAddress!, s.utf8Start, count) == 0
     }
 }
-
-import Glibc

@@ -1,3 +1,5 @@
+import CJobControl
+
 /// A job id: a positive integer, increasing, never reused.
 public typealias JobID = Int
 
@@ -63,5 +65,3 @@ public struct Job: Sendable {
         return e.code < 0 ? .killed : .exited
     }
 }
-
-import CJobControl

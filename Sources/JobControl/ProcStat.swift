@@ -105,7 +105,10 @@ public struct ProcStat {
         while let p = stack.popLast() {
             for k in children[p] ?? [] {
                 let c = procs[k]
-                if c.stat.isDead { continue }
+                // A zombie is no one to signal, but its children are walked:
+                // /proc is read one process at a time, so a child may still
+                // show the zombie as its parent although it was reparented.
+                if c.stat.isDead { stack.append(c.pid); continue }
                 if c.stat.hasMonitorName {
                     if known == nil { known = knownMonitors() }
                     if known!.contains(ProcessIdentity(pid: c.pid, start: c.stat.startTime)) { continue }

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import JobControl
 
@@ -124,5 +125,3 @@ func sampleJob(_ id: JobID, name: String = "sleep") -> Job {
         #expect(throws: JobctlError.self) { try StateStore(path: Array(dir.utf8)) }
     }
 }
-
-import Glibc
