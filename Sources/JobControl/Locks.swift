@@ -57,16 +57,12 @@ public struct NamedLocks {
     /// Who holds and who waits for each lock, from /proc/locks (the kernel's
     /// own table, matched to the lock files by inode).
     public func list() -> [Holder] {
-        guard let dir = fdopendir(openat(store.dirFD, NamedLocks.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) else { return [] }
         var byInode: [UInt64: Int] = [:]
         var out: [Holder] = []
-        while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-            if name == [46] || name == [46, 46] { continue }
-            byInode[UInt64(e.pointee.d_ino)] = out.count
-            out.append(Holder(name: name, mode: "-", holders: [], waiters: []))
+        for e in directoryEntries(store.dirFD, NamedLocks.dir) {
+            byInode[e.inode] = out.count
+            out.append(Holder(name: e.name, mode: "-", holders: [], waiters: []))
         }
-        closedir(dir)
         let f = Glibc.open("/proc/locks", O_RDONLY | O_CLOEXEC)
         if f >= 0, let text = try? FileDescriptor(rawValue: f).readAll() {
             for line in text.split(separator: 10) {

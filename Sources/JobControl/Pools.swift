@@ -72,15 +72,10 @@ public struct Pools {
     }
 
     static func waitingIDs(_ p: CInt) -> [Int] {
-        let d = openat(p, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard d >= 0, let dir = fdopendir(d) else { return [] }
-        defer { closedir(dir) }
-        var ids: [Int] = []
-        while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasPrefix("wait."), let id = Int(name.dropFirst(5)) { ids.append(id) }
+        directoryEntries(p, ".").compactMap { e in
+            let name = String(decoding: e.name, as: UTF8.self)
+            return name.hasPrefix("wait.") ? Int(name.dropFirst(5)) : nil
         }
-        return ids
     }
 
     /// Waits for this job's turn and a free slot. Returns the slot's

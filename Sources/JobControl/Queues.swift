@@ -68,12 +68,9 @@ public struct Queues {
     struct Entry { var seq: UInt64; var file: String; var claimer: (Int32, UInt64)? }
 
     func entries(_ q: CInt) -> [Entry] {
-        let d = openat(q, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard d >= 0, let dir = fdopendir(d) else { return [] }
-        defer { closedir(dir) }
         var out: [Entry] = []
-        while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        for e in directoryEntries(q, ".") {
+            let name = String(decoding: e.name, as: UTF8.self)
             let parts = name.split(separator: ".")
             guard parts.count >= 2, let seq = UInt64(parts[0]) else { continue }
             if parts.count == 2 && parts[1] == "v" {

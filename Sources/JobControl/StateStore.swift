@@ -128,17 +128,19 @@ public final class StateStore {
                 }
             }
         }
-        let d = openat(dirFD, StateStore.logsDir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        if d >= 0, let dir = fdopendir(d) {
-            defer { closedir(dir) }
-            while let e = readdir(dir) {
-                let name = withUnsafeBytes(of: e.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-                if name.count > 4, name.suffix(4) == Array(".log".utf8), let id = Int(display(Array(name.dropLast(4)))) {
-                    best = max(best, id)
-                }
+        for (name, _) in directoryEntries(dirFD, StateStore.logsDir) {
+            if name.count > 4, name.suffix(4) == Array(".log".utf8), let id = Int(display(Array(name.dropLast(4)))) {
+                best = max(best, id)
             }
         }
         return best
+    }
+
+    /// The names in a subdirectory of the state directory (`locks`,
+    /// `queues`, `pools`), as bytes, sorted; hidden ones left out.
+    public func names(in subdirectory: String) -> [[UInt8]] {
+        directoryEntries(dirFD, subdirectory).map(\.name).filter { $0.first != UInt8(ascii: ".") }
+            .sorted { $0.lexicographicallyPrecedes($1) }
     }
 
     /// Appends one line with one write(2). On failure (a full disk) the file

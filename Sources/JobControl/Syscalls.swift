@@ -176,6 +176,24 @@ func drainInotify(_ fd: CInt) {
     while buf.withUnsafeMutableBytes({ Glibc.read(fd, $0.baseAddress!, $0.count) }) > 0 {}
 }
 
+/// The entries of directory `name` below `dir` (never through a symlink),
+/// without `.` and `..`: each name as bytes, with its inode. Empty if the
+/// directory cannot be opened.
+func directoryEntries(_ dir: CInt, _ name: String) -> [(name: [UInt8], inode: UInt64)] {
+    let fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    guard fd >= 0, let d = fdopendir(fd) else {
+        if fd >= 0 { close(fd) }
+        return []
+    }
+    defer { closedir(d) }
+    var out: [(name: [UInt8], inode: UInt64)] = []
+    while let e = readdir(d) {
+        let n = withUnsafeBytes(of: e.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+        if n != [46] && n != [46, 46] { out.append((n, UInt64(e.pointee.d_ino))) }
+    }
+    return out
+}
+
 /// Nanoseconds on CLOCK_MONOTONIC.
 public func monotonicNow() -> Int64 {
     var ts = timespec()

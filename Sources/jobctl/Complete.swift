@@ -1,4 +1,3 @@
-import Glibc
 import JobControl
 
 /// The hidden verb the completion scripts call: `jobctl __complete KIND`
@@ -21,23 +20,10 @@ func complete(_ args: [String], stateDir: [UInt8]?) throws(JobctlError) -> Int32
             if names.insert(j.name).inserted { words.append(j.name) }
         }
     case "locks", "queues", "pools":
-        words = entries(store, args[0])
+        words = store.names(in: args[0])
     default:
         throw .usage("\(completionVerb) takes one of jobs, running, finished, locks, queues, pools")
     }
     try printOut(words.map { $0 + [0] })
     return 0
-}
-
-/// The names in one of the state directory's subdirectories.
-func entries(_ store: StateStore, _ dir: String) -> [[UInt8]] {
-    let fd = openat(store.dirFD, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-    guard fd >= 0, let d = fdopendir(fd) else { return [] }
-    defer { closedir(d) }
-    var out: [[UInt8]] = []
-    while let e = readdir(d) {
-        let name = withUnsafeBytes(of: e.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-        if name.first != UInt8(ascii: ".") { out.append(name) }
-    }
-    return out.sorted { $0.lexicographicallyPrecedes($1) }
 }
