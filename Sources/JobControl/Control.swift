@@ -261,6 +261,10 @@ public func copyLog(store: StateStore, job: Job, follow: Bool, to out: CInt) thr
         throw .system("cannot follow the log of job \(job.id)", error)
     }
     defer { close(inotify) }
+    // What was written between the first drain and the watch raised no
+    // event: copy it now, or a job that writes once and waits (a server
+    // printing its port) would never be followed past that line.
+    try drain()
     // The end of the job: its monitor ending, or the leader if orphaned.
     let ender = pidfdIfSame(job.monitor, start: job.monitorStart)
         ?? job.pid.flatMap { pidfdIfSame($0, start: job.pidStart) }
