@@ -1,5 +1,5 @@
-import Glibc
 import JobControl
+import JobControlSystem
 
 func openStore(_ dir: [UInt8]?) throws(JobctlError) -> StateStore {
     try StateStore(path: StateDirectory.resolvePath(option: dir))

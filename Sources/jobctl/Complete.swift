@@ -9,12 +9,13 @@ let completionVerb = "__complete"
 func complete(_ args: [String], stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     guard args.count == 1 else { throw .usage("\(completionVerb) takes one of jobs, running, finished, locks, queues, pools") }
     let store = try openStore(stateDir)
+    let backend = LocalBackend(store: store)
     var words: [[UInt8]] = []
     switch args[0] {
     case "jobs", "running", "finished":
         var names = Set<[UInt8]>()
         for j in try store.loadAll().jobs {
-            let ended = args[0] == "jobs" ? nil : StateStore.liveState(j).hasEnded
+            let ended = args[0] == "jobs" ? nil : backend.state(of: j).hasEnded
             if ended == (args[0] == "running") { continue }
             words.append(Array(String(j.id).utf8))
             if names.insert(j.name).inserted { words.append(j.name) }

@@ -1,4 +1,5 @@
 import JobControl
+import JobControlSystem
 
 /// One option of a subcommand: drives parsing, `--help`, and the test that
 /// the man page and completions name every option.
@@ -24,7 +25,7 @@ struct CommandSpec {
     /// kill: `-9`, `-TERM`, `-SIGKILL` name a signal.
     var signalShorthand = false
     /// Does what the subcommand is for; returns the exit status.
-    let run: Handler
+    let handler: Handler
 
     typealias Handler = @Sendable (ParsedOptions, _ stateDir: [UInt8]?) throws(JobctlError) -> Int32
 

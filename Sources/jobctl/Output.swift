@@ -1,5 +1,5 @@
-import Glibc
 import JobControl
+import JobControlSystem
 
 /// One cell of a terminal table: `escaped`, so that a name or argument is
 /// never more than one line and never acts on the terminal.
@@ -52,8 +52,7 @@ func renderTable(_ rows: [(Job, JobState)], now: Int64) -> String {
     }
     var widths = [Int](repeating: 0, count: 8)
     for r in cells { for (k, c) in r.enumerated() { widths[k] = max(widths[k], c.count) } }
-    var ws = winsize()
-    let columns = isatty(1) != 0 && ioctl(1, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 ? Int(ws.ws_col) : Int.max
+    let columns = StandardStreams.terminalColumns(1) ?? Int.max
     var out = ""
     for r in cells {
         var line = ""

@@ -1,5 +1,5 @@
-import Glibc
 import JobControl
+import JobControlSystem
 
 // argv → parsed command → JobControl → printed line / exit status. This is
 // the only place that catches errors and the only place that exits.
@@ -10,17 +10,12 @@ import JobControl
 // read-only), so that using a descriptor the caller closed still fails with
 // EBADF, as it would have. A closed stdout is never a silent sink: `queue
 // get >&-` keeps its value, `spawn >&-` fails.
-for fd: CInt in 0...2 where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
-    _ = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY)
-}
+StandardStreams.fillClosed()
 
 var subcommand: String?
 do throws(JobctlError) {
     // argv as bytes: CommandLine.arguments would repair invalid UTF-8.
-    var rawArgs: [[UInt8]] = (1..<Int(CommandLine.argc)).map { k in
-        let p = CommandLine.unsafeArgv[k]!
-        return Array(UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: strlen(p)))
-    }
+    var rawArgs = Array(Processes.arguments().dropFirst())
     var args = rawArgs.map { String(decoding: $0, as: UTF8.self) }
     var stateDir: [UInt8]?
     // Global options, before the subcommand.
@@ -30,10 +25,10 @@ do throws(JobctlError) {
         switch a {
         case "-h", "--help":
             try printOut(mainHelp)
-            exit(0)
+            Processes.exit(0)
         case "--version":
             try printOut("jobctl \(version)\n")
-            exit(0)
+            Processes.exit(0)
         case "--state-dir":
             guard !args.isEmpty else { throw JobctlError.usage("option '--state-dir' needs a value <dir>") }
             args.removeFirst()
@@ -49,19 +44,19 @@ do throws(JobctlError) {
     rawArgs.removeFirst()
     if name == "help" {
         try printOut(args.first.map { sub throws(JobctlError) in helpText(try command(named: sub)) } ?? mainHelp)
-        exit(0)
+        Processes.exit(0)
     }
     if name == completionVerb {
-        exit(try complete(args, stateDir: stateDir))
+        Processes.exit(try complete(args, stateDir: stateDir))
     }
     let spec = try command(named: name)
     subcommand = name
     let opts = try parse(rawArgs, spec)
     if opts.flags.contains("help") {
         try printOut(helpText(spec))
-        exit(0)
+        Processes.exit(0)
     }
-    exit(try spec.run(opts, stateDir))
+    Processes.exit(try spec.handler(opts, stateDir))
 } catch {
     // A timeout is told by exit 124 alone, as timeout(1) does.
     // One line, escaped: the message may quote anything the caller typed.
@@ -70,5 +65,5 @@ do throws(JobctlError) {
         writeStderr(subcommand.map { "Try 'jobctl \($0) --help' for more information.\n" }
             ?? "Try 'jobctl --help' for more information.\n")
     }
-    exit(error.exitCode)
+    Processes.exit(error.exitCode)
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import JobControl
+import JobControlSystem
 
 func encodeString(_ b: [UInt8]) -> [UInt8] {
     var out: [UInt8] = []

@@ -1,15 +1,14 @@
+import Foundation
 import Glibc
 import Testing
 @testable import JobControl
+import JobControlSystem
 
 /// The backward scan that finds jobs by id and name: any torn tail is
 /// skipped, whatever its length, and lines are found across chunk edges.
 @Suite(.serialized) struct StateScanTests {
-    func store() throws -> StateStore {
-        var template = Array("/tmp/jobctl-scan.XXXXXX".utf8CString)
-        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-        return try StateStore(path: Array((dir + "/s").utf8))
-    }
+    let temp = TemporaryDirectory()
+    func store() throws -> StateStore { try StateStore(path: Array((temp.path + "/" + UUID().uuidString).utf8)) }
 
     func appendRaw(_ s: StateStore, _ bytes: [UInt8]) throws {
         let fd = openat(s.dirFD, StateStore.jobsFile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)

@@ -1,5 +1,5 @@
-import Glibc
 import JobControl
+import JobControlSystem
 
 /// `jobctl kill`: signal jobs' whole process trees (TERM, then KILL).
 let killCommand = CommandSpec(
@@ -13,7 +13,7 @@ let killCommand = CommandSpec(
     ],
     example: ["jobctl kill --wait build", "jobctl kill -s 0 \"$id\" && echo alive"],
     signalShorthand: true,
-    run: handleKill)
+    handler: handleKill)
 
 func handleKill(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     try requireOperands(opts, "a job to signal")
@@ -26,13 +26,13 @@ func handleKill(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
     let followUp: Int64? = grace?.nanoseconds ?? (explicit ? nil : defaultGrace)
     let store = try openStore(stateDir)
     let jobs = try store.resolve(opts.operands)
-    let control = JobControl(store: store)
+    let backend = LocalBackend(store: store)
     if sig.rawValue == 0 {
-        return jobs.allSatisfy { control.isAlive($0) } ? 0 : 1
+        return jobs.allSatisfy { backend.isAlive($0) } ? 0 : 1
     }
     for j in jobs {
-        try control.signal(j, KillRequest(signal: sig.rawValue, grace: sig.rawValue == SIGKILL ? nil : followUp))
+        try backend.signal(j, KillRequest(signal: sig.rawValue, grace: sig.rawValue == SignalNumber.kill ? nil : followUp))
     }
-    if opts.has("wait") { _ = try control.wait(for: jobs, any: false, timeout: nil) }
+    if opts.has("wait") { _ = try backend.wait(for: jobs, any: false, timeout: nil) }
     return 0
 }

@@ -12,7 +12,7 @@ let lockCommand = CommandSpec(
     example: ["jobctl lock deploy -- ./deploy.sh",
               "jobctl lock --timeout 0 nightly -- ./nightly; [ $? -eq 124 ] && echo busy"],
     commandFollows: true,
-    run: handleLock)
+    handler: handleLock)
 
 func handleLock(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     // NAME, then the command: `lock NAME -- cmd` or `lock NAME cmd`.
@@ -26,5 +26,5 @@ func handleLock(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
     req.sharedLock = opts.has("shared")
     req.lockTimeout = try duration(opts, "timeout")?.nanoseconds
     let store = try openStore(stateDir)
-    return try Spawner(store: store).run(req)
+    return try Spawner(store: store).runInForeground(req)
 }

@@ -7,7 +7,7 @@ let locksCommand = CommandSpec(
     arguments: [],
     options: [],
     example: ["jobctl locks"],
-    run: handleLocks)
+    handler: handleLocks)
 
 func handleLocks(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     try refuseOperands(opts)

@@ -7,7 +7,7 @@ let logsCommand = CommandSpec(
     arguments: [("<job>", "A job id or name.")],
     options: [OptionSpec(long: "follow", short: "f", value: nil, help: "Keep printing until the job ends.")],
     example: ["jobctl logs -f build"],
-    run: handleLogs)
+    handler: handleLogs)
 
 func handleLogs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     guard opts.operands.count == 1 else {

@@ -1,4 +1,5 @@
 import JobControl
+import JobControlSystem
 
 /// `jobctl prune`: forget every ended job (ids are never reused).
 let pruneCommand = CommandSpec(
@@ -7,15 +8,16 @@ let pruneCommand = CommandSpec(
     arguments: [],
     options: [OptionSpec(long: "older-than", short: nil, value: "<duration>", help: "Only jobs that ended more than DURATION ago.")],
     example: ["jobctl prune --older-than 7d"],
-    run: handlePrune)
+    handler: handlePrune)
 
 func handlePrune(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     try refuseOperands(opts)
     let age = try duration(opts, "older-than")?.nanoseconds ?? 0
     let store = try openStore(stateDir)
+    let backend = LocalBackend(store: store)
     let cutoff = wallClockMicros() - age / 1000
     let old = try store.loadAll().jobs.filter { j in
-        StateStore.liveState(j).hasEnded && (j.ended ?? j.started) <= cutoff
+        backend.state(of: j).hasEnded && (j.ended ?? j.started) <= cutoff
     }
     try store.remove(old)
     return 0

@@ -1,4 +1,5 @@
 import JobControl
+import JobControlSystem
 
 /// `jobctl ps`: list jobs, oldest first.
 let psCommand = CommandSpec(
@@ -14,13 +15,14 @@ let psCommand = CommandSpec(
     ],
     example: ["jobctl ps --running", "jobctl ps --failed -q",
               "jobctl ps --finished --json | jq -r 'select(.exitcode != 0) | .id'"],
-    run: handlePs)
+    handler: handlePs)
 
 func handlePs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     let filters = ["running", "finished", "failed"].filter { opts.has($0) }
     if filters.count > 1 { throw .usage("--\(filters[0]) and --\(filters[1]) exclude each other") }
     if opts.has("json") && opts.has("quiet") { throw .usage("--json and --quiet exclude each other") }
     let store = try openStore(stateDir)
+    let backend = LocalBackend(store: store)
     var jobs: [Job]
     if opts.operands.isEmpty {
         let (all, skipped) = try store.loadAll()
@@ -36,8 +38,9 @@ func handlePs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> 
     }
     var rows: [(Job, JobState)] = []
     rows.reserveCapacity(jobs.count)
-    for j in jobs {
-        let st = StateStore.liveState(j)
+    // One question to the backend for all of them: a scheduler answers a
+    // list in one call (squeue) where it would take one per job.
+    for (j, st) in zip(jobs, backend.states(of: jobs)) {
         let keep: Bool
         switch filters.first {
         case "running": keep = !st.hasEnded

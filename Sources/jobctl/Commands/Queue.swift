@@ -1,5 +1,5 @@
-import Glibc
 import JobControl
+import JobControlSystem
 
 /// `jobctl queue`: a durable first-in first-out queue shared by any shells.
 let queueCommand = CommandSpec(
@@ -10,7 +10,7 @@ let queueCommand = CommandSpec(
                 ("len <name>", "Print how many values wait.")],
     options: [OptionSpec(long: "timeout", short: "t", value: "<duration>", help: "get: give up after DURATION (exit 124).")],
     example: ["jobctl queue put work \"$file\"", "while f=$(jobctl queue get --timeout 5 work); do ./process \"$f\"; done"],
-    run: handleQueue)
+    handler: handleQueue)
 
 func handleQueue(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     var ops = opts.operands
@@ -27,7 +27,7 @@ func handleQueue(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
         guard ops.count <= 1 else { throw .usage("queue put takes one value (quote it, or use - for stdin)") }
         let value: [UInt8]
         if ops.isEmpty || ops[0] == [UInt8(ascii: "-")] {
-            do throws(Errno) { value = try FileDescriptor(rawValue: dup(0)).readAll() }
+            do throws(Errno) { value = try StandardStreams.readAll(0) }
             catch { throw .system("cannot read standard input", error) }
         } else {
             value = ops[0] + [10]  // like echo
@@ -36,12 +36,14 @@ func handleQueue(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
     case "get":
         guard ops.isEmpty else { throw .usage("queue get takes a queue name only") }
         // SIGPIPE would kill us mid-write; EPIPE lets the value go back instead.
-        signal(SIGPIPE, SIG_IGN)
+        SignalNumber.ignore(SignalNumber.pipe)
         try queues.get(name, timeout: try duration(opts, "timeout")?.nanoseconds) { (v) throws(JobctlError) in
             // An empty value writes nothing: a zero-length write still
             // tells a closed stdout (EBADF) from an open one.
-            if v.isEmpty && write(1, "", 0) < 0 { throw .system("cannot write the value", .current) }
-            do throws(Errno) { try writeAll(fd: 1, v) } catch { throw .system("cannot write the value", error) }
+            do throws(Errno) {
+                if v.isEmpty { try StandardStreams.checkWritable(1) }
+                try writeAll(fd: 1, v)
+            } catch { throw .system("cannot write the value", error) }
         }
     case "len":
         guard ops.isEmpty else { throw .usage("queue len takes a queue name only") }

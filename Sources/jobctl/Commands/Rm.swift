@@ -7,13 +7,14 @@ let rmCommand = CommandSpec(
     arguments: [("<job>", "A job id or name.")],
     options: [],
     example: ["jobctl rm 3 4"],
-    run: handleRm)
+    handler: handleRm)
 
 func handleRm(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     try requireOperands(opts, "a job to remove")
     let store = try openStore(stateDir)
+    let backend = LocalBackend(store: store)
     let jobs = try store.resolve(opts.operands)
-    for j in jobs where !StateStore.liveState(j).hasEnded {
+    for j in jobs where !backend.state(of: j).hasEnded {
         throw .failure("job \(j.id) is still running; kill it first")
     }
     try store.remove(jobs)

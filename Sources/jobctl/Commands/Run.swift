@@ -13,10 +13,10 @@ let runCommand = CommandSpec(
     ],
     example: ["jobctl run -n migrate -- ./migrate.sh"],
     commandFollows: true,
-    run: handleRun)
+    handler: handleRun)
 
 func handleRun(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     let req = try spawnRequest(opts)
     let store = try openStore(stateDir)
-    return try Spawner(store: store).run(req)
+    return try Spawner(store: store).runInForeground(req)
 }

@@ -1,5 +1,5 @@
-import Glibc
 import JobControl
+import JobControlSystem
 
 /// `jobctl send`: write to the stdin of a job spawned with --stdin pipe.
 let sendCommand = CommandSpec(
@@ -11,7 +11,7 @@ let sendCommand = CommandSpec(
         OptionSpec(long: "timeout", short: "t", value: "<duration>", help: "Give up after DURATION if the job does not read."),
     ],
     example: ["id=$(jobctl spawn --stdin pipe -- sort)", "jobctl send \"$id\" pear; jobctl send \"$id\" apple", "jobctl send --eof \"$id\"; jobctl wait \"$id\"; jobctl logs \"$id\""],
-    run: handleSend)
+    handler: handleSend)
 
 func handleSend(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     guard let first = opts.operands.first else { throw .usage("missing operand: a job") }
@@ -19,25 +19,28 @@ func handleSend(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
     if opts.has("eof") && opts.operands.count > 1 { throw .usage("--eof takes a job only") }
     let store = try openStore(stateDir)
     let j = try store.resolve(first)
-    let control = JobControl(store: store)
+    let backend = LocalBackend(store: store)
     if opts.has("eof") {
-        try Pipes(store: store).checkOpen(j, alive: control.isAlive(j))
-        guard try control.signal(j, KillRequest.eof) else { throw .failure("job \(j.id) has ended") }
+        try Pipes(store: store).checkOpen(j, alive: backend.isAlive(j))
+        guard try backend.signal(j, KillRequest.eof) else { throw .failure("job \(j.id) has ended") }
         return 0
     }
-    signal(SIGPIPE, SIG_IGN)
+    SignalNumber.ignore(SignalNumber.pipe)
     let timeout = try duration(opts, "timeout")?.nanoseconds
     let pipes = Pipes(store: store)
-    try pipes.checkOpen(j, alive: control.isAlive(j))
+    try pipes.checkOpen(j, alive: backend.isAlive(j))
     if opts.operands.count == 2 && opts.operands[1] != [UInt8(ascii: "-")] {
         try pipes.send(j, opts.operands[1] + [10], timeout: timeout)
     } else {
         // Standard input, byte for byte, in chunks as they come.
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw .system("cannot read standard input", .current) }
+            let n = try buf.withUnsafeMutableBytes { b in
+                Result { () throws(JobctlError) in
+                    do throws(Errno) { return try StandardStreams.read(0, into: b) }
+                    catch { throw .system("cannot read standard input", error) }
+                }
+            }.get()
             if n == 0 { break }
             try pipes.send(j, Array(buf[0..<n]), timeout: timeout)
         }

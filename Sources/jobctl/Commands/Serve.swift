@@ -1,5 +1,5 @@
-import Glibc
 import JobControl
+import JobControlSystem
 
 /// `jobctl serve`: a job per TCP connection, the socket as its stdio.
 let serveCommand = CommandSpec(
@@ -12,7 +12,7 @@ let serveCommand = CommandSpec(
     ],
     example: ["jobctl serve 127.0.0.1:8080 -- stdbuf -o0 tr a-z A-Z"],
     commandFollows: true,
-    run: handleServe)
+    handler: handleServe)
 
 func handleServe(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     var ops = opts.operands
@@ -30,12 +30,10 @@ func handleServe(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
     // Connection jobs are named after the server: --name, else the job
     // serve itself runs as, else "serve".
     var name = opts.raw("name") ?? Array("serve".utf8)
-    if opts.raw("name") == nil, let e = getenv("JOBCTL_JOB_NAME"), e.pointee != 0 {
-        name = Array(UnsafeBufferPointer(start: UnsafeRawPointer(e).assumingMemoryBound(to: UInt8.self), count: strlen(e)))
-    }
+    if opts.raw("name") == nil, let e = Processes.environment("JOBCTL_JOB_NAME"), !e.isEmpty { name = e }
     let server = Server(store: store)
-    let (fd, port) = try server.listen(address)
+    let listener = try server.listen(address)
     // The port, when the system chose it: the one line serve prints.
-    if address.port == 0 { try printOut("\(port)\n") }
-    try server.run(listening: fd, port: port, name: name, max: max, command: ops, log: writeStderr)
+    if address.port == 0 { try printOut("\(listener.port)\n") }
+    try server.serve(listener, name: name, max: max, command: ops, log: writeStderr)
 }

@@ -1,5 +1,5 @@
-import Glibc
 import JobControl
+import JobControlSystem
 
 /// `jobctl spawn`: start COMMAND as a background job and print its id.
 let spawnCommand = CommandSpec(
@@ -22,22 +22,22 @@ let spawnCommand = CommandSpec(
     ],
     example: ["id=$(jobctl spawn -n build -- make -j4)", "jobctl wait \"$id\""],
     commandFollows: true,
-    run: handleSpawn)
+    handler: handleSpawn)
 
 func handleSpawn(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     let req = try spawnRequest(opts)
     let store = try openStore(stateDir)
-    let id = try Spawner(store: store).spawn(req)
+    let backend = LocalBackend(store: store)
+    let id = try backend.start(req)
     do throws(JobctlError) {
         try printOut("\(id)\n")
     } catch {
         // The id is the caller's only handle on the job: a job nobody
         // can learn of is not left running. It is killed (its whole
         // tree), waited for, and stays recorded as killed.
-        let control = JobControl(store: store)
         if let j = try? store.job(id: id) {
-            _ = try? control.signal(j, KillRequest(signal: SIGKILL, grace: nil))
-            _ = try? control.wait(for: [j], any: false, timeout: 10_000_000_000)
+            _ = try? backend.signal(j, KillRequest(signal: SignalNumber.kill, grace: nil))
+            _ = try? backend.wait(for: [j], any: false, timeout: 10_000_000_000)
         }
         throw .failure("\(error.message): job \(id) was killed, since its id could not be given")
     }

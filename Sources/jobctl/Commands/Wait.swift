@@ -1,5 +1,5 @@
-import Glibc
 import JobControl
+import JobControlSystem
 
 /// `jobctl wait`: wait for jobs to end; exit with the last one's status.
 let waitCommand = CommandSpec(
@@ -11,19 +11,19 @@ let waitCommand = CommandSpec(
         OptionSpec(long: "any", short: nil, value: nil, help: "Return when the first job ends; print its id."),
     ],
     example: ["jobctl wait --timeout 30s \"$id\"; echo \"status $?\""],
-    run: handleWait)
+    handler: handleWait)
 
 func handleWait(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     let timeout = try duration(opts, "timeout")
     let store = try openStore(stateDir)
-    let control = JobControl(store: store)
+    let backend = LocalBackend(store: store)
     var jobs: [Job] = []
     let ownJobs = opts.operands.isEmpty
     if ownJobs {
         if opts.has("any") { throw .usage("--any needs jobs to wait for") }
         // The caller's own non-daemon jobs, as Python joins its children:
         // each reported once, by the first bare wait that sees it end.
-        let me = getppid()
+        let me = Processes.parent
         let myStart = ProcStat.read(me)?.startTime ?? 0
         jobs = try store.loadAll().jobs.filter {
             $0.owner == me && $0.ownerStart == myStart && !$0.daemon && !$0.joined
@@ -32,7 +32,7 @@ func handleWait(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
         jobs = try store.resolve(opts.operands)
     }
     if jobs.isEmpty { return 0 }
-    let ended = try control.wait(for: jobs, any: opts.has("any"), timeout: timeout?.nanoseconds)
+    let ended = try backend.wait(for: jobs, any: opts.has("any"), timeout: timeout?.nanoseconds)
     if opts.has("any") {
         let first = ended[0]
         try printOut("\(first.job.id)\n")

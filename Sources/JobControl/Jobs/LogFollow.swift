@@ -1,0 +1,40 @@
+import JobControlSystem
+
+/// Copies a job's log to `out`; with `follow`, keeps copying as it grows
+/// and returns once the job has ended and everything it wrote is out.
+public func copyLog(store: StateStore, job: Job, follow: Bool, to out: CInt) throws(JobctlError) {
+    let log = try store.openLog(job)
+    var buf = [UInt8](repeating: 0, count: 65536)
+    func drain() throws(JobctlError) {
+        while true {
+            let n = try attempt("cannot read the log of job \(job.id)") { () throws(Errno) in
+                try buf.withUnsafeMutableBytes { b in Result { () throws(Errno) in try log.read(into: b) } }.get()
+            }
+            if n == 0 { return }
+            try attempt("cannot write output") { () throws(Errno) in try writeAll(fd: out, Array(buf[0..<n])) }
+        }
+    }
+    try drain()
+    guard follow, job.exit == nil else { return }
+    let inotify = try attempt("cannot follow the log of job \(job.id)") { () throws(Errno) in
+        let i = try Inotify()
+        try i.watch(log, .modified)
+        return i
+    }
+    // What was written between the first drain and the watch raised no
+    // event: copy it now, or a job that writes once and waits (a server
+    // printing its port) would never be followed past that line.
+    try drain()
+    // The end of the job: its monitor ending, or the leader if orphaned.
+    let ender = pidfdIfSame(job.monitor, start: job.monitorStart) ?? job.pid.flatMap { pidfdIfSame($0, start: job.pidStart) }
+    guard let end = ender else { try drain(); return }
+    while true {
+        // Also watch our own output: once its reader is gone (`logs -f |
+        // head -n 1`), the pipe reports POLLERR, and following is pointless.
+        let ready = poll([(inotify.fd.rawValue, PollEvents.readable), (end.rawValue, PollEvents.readable), (out, 0)], timeoutNs: nil)
+        if ready[2] & PollEvents.failed != 0 { return }
+        if ready[0] != 0 { inotify.drain() }
+        try drain()
+        if ready[1] != 0 { try drain(); return }
+    }
+}

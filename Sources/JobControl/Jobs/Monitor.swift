@@ -1,0 +1,279 @@
+import JobControlSystem
+
+/// The process that watches one job: its parent, which reaps it and records
+/// its end, relays kill requests, enforces --timeout, kills a daemon job
+/// when its owner ends, and is a child subreaper so that descendants that
+/// leave the job's process group still come back to it. This file starts
+/// the job three ways (`startDetached` for spawn, `startQueued` for a pool,
+/// `runForeground` for run); MonitorLoop.swift is what it does after.
+final class Monitor {
+    let store: StateStore
+    var job: Job
+    /// Readable once a daemon job's owner has ended.
+    var ownerPidfd: FileDescriptor?
+    let timeout: JobDuration?
+    let signals: SignalFD
+    let timeoutTimer: TimerFD
+    let graceTimer: TimerFD
+    var graceDeadline: Int64?
+    var leaderStatus: WaitStatus?
+    /// `run`: the command shares the caller's process group, so signals go
+    /// to it and its descendants one by one, never to the group.
+    var foreground = false
+
+    /// A lock the job holds for its whole life (`spawn --lock`, `lock`).
+    var lock: FileDescriptor?
+    /// The pool slot a running pool job holds; the job inherits it too.
+    var slot: FileDescriptor?
+    /// Set aside room for the exit record (`StateStore.appendStart`), not
+    /// yet given back.
+    var reserved = false
+    /// Where to say that the exit record cannot be written yet (not owned
+    /// here): the job's log, or for `run` the caller's stderr.
+    var complaintFD: CInt?
+    /// The write end of the job's stdin fifo that keeps it from seeing EOF
+    /// until `send --eof` (or the monitor's end).
+    var pipeKeepalive: FileDescriptor?
+
+    /// Blocks the signals the loop reads (SIGCHLD, kill requests, TERM, HUP,
+    /// and `extraSignals`), ignores SIGPIPE, and becomes a subreaper.
+    init(store: StateStore, job: Job, ownerPidfd: consuming FileDescriptor?, timeout: JobDuration?,
+         extraSignals: [Int32]) throws(JobctlError) {
+        self.store = store
+        self.job = job
+        self.ownerPidfd = ownerPidfd
+        self.timeout = timeout
+        let sigs = [SignalNumber.child, KillRequest.carrier, SignalNumber.terminate, SignalNumber.hangup] + extraSignals
+        do throws(Errno) {
+            signals = try SignalFD(sigs)
+            timeoutTimer = try TimerFD()
+            graceTimer = try TimerFD()
+        } catch {
+            throw .system("cannot set up the monitor", error)
+        }
+        SignalNumber.ignore(SignalNumber.pipe)
+        Processes.becomeChildSubreaper()
+    }
+
+    func startJob(env: [[UInt8]], cwd: [UInt8]?, stdin: CInt, stdout: CInt, stderr: CInt,
+                  newSession: Bool) -> Result<Int32, LaunchFailure> {
+        var spec = LaunchSpec(command: job.command, environment: env, directory: cwd,
+                              stdin: stdin, stdout: stdout, stderr: stderr, newSession: newSession)
+        spec.inherited = [lock?.rawValue, slot?.rawValue].compactMap { $0 }
+        // A daemon job must not outlive its monitor either.
+        spec.parentDeathSignal = job.daemon ? SignalNumber.kill : 0
+        return launch(spec)
+    }
+
+    /// Fills in the monitor's identity and the start time, and appends the
+    /// job's start record (running, or queued when it has no pid yet).
+    func recordStart() throws(JobctlError) {
+        job.monitor = Processes.current
+        job.monitorStart = ProcStat.read(job.monitor)?.startTime ?? 0
+        job.started = wallClockMicros()
+        try store.appendStart(Records.encode(job))
+        reserved = true
+    }
+
+    /// Appends the job's exit record, durably: true once it is on disk. A
+    /// failure (a full disk the reserve did not cover) is said once where
+    /// the job's output goes, and the caller tries again later: an exit
+    /// code that could not be written yet is kept, never left to read as
+    /// `lost`.
+    var complained = false
+    func recordExit(_ e: ExitStatus, ended: Int64) -> Bool {
+        do throws(JobctlError) {
+            try store.appendExit(Records.encodeExit(job.id, e, ended: ended), releasing: reserved)
+            reserved = false
+            return true
+        } catch {
+            reserved = false  // given back; the next try uses what is free
+            if !complained, let fd = complaintFD {
+                complained = true
+                writeString(fd, "jobctl: job \(job.id) ended with exit code \(e.code), which cannot be recorded yet (\(error.message)); retrying every second\n")
+            }
+            return false
+        }
+    }
+
+    /// `recordExit` outside the event loop, for a job that never ran.
+    func recordExitRetrying(_ e: ExitStatus) {
+        let ended = wallClockMicros()
+        while !recordExit(e, ended: ended) { Processes.sleep(nanoseconds: 1_000_000_000) }
+    }
+
+    /// The job's identity once it runs as `pid`, the leader of its group.
+    func ran(_ pid: Int32, group: Bool) {
+        job.pid = pid
+        job.pgid = group ? pid : nil
+        job.pidStart = ProcStat.read(pid)?.startTime ?? 0
+    }
+
+    /// Keeps nothing of the caller's but `keep` and the descriptors the
+    /// monitor owns: the caller's stdout held open here would make
+    /// `$(jobctl spawn ...)` wait for the job to end. 0–2 become /dev/null
+    /// unless listed in `stdio`.
+    func detachFromCaller(stdio: [CInt], keep: [CInt]) {
+        if let null = try? FileDescriptor.open(Array("/dev/null".utf8), .readWrite) {
+            for fd: CInt in 0...2 where !stdio.contains(fd) { try? null.duplicate(onto: fd) }
+        }
+        let owned = [signals.fd.rawValue, timeoutTimer.fd.rawValue, graceTimer.fd.rawValue, store.dirFD,
+                     ownerPidfd?.rawValue, lock?.rawValue, pipeKeepalive?.rawValue].compactMap { $0 }
+        Processes.closeDescriptors(except: owned + keep)
+        // A monitor lives as long as its job: keep only what the loop needs.
+        Processes.dropProgramPages()
+    }
+
+    /// The monitor side of `spawn`, in the forked child. Never returns.
+    func startDetached(env: [[UInt8]], cwd: [UInt8]?, stdin: CInt, stdout: CInt, stderr: CInt,
+                       status: consuming FileDescriptor) -> Never {
+        // Own session: the caller's terminal hanging up does not reach us.
+        Processes.startSession()
+        Processes.setName(job.daemon ? ProcStat.daemonMonitorName : ProcStat.monitorName)
+        if job.pool != nil {
+            startQueued(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, status: status)
+        }
+        let pid: Int32
+        switch startJob(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, newSession: true) {
+        case .failure(let f): StatusPipe.send(status, f); Processes.exitNow(0)
+        case .success(let p): pid = p
+        }
+        ran(pid, group: true)
+        do throws(JobctlError) {
+            try recordStart()
+        } catch {
+            // No record, no job: end it before it does anything lasting.
+            try? Processes.signal(pid, SignalNumber.kill, group: true)
+            _ = Processes.reap(pid, wait: true)
+            StatusPipe.send(status, .of(error, at: .record))
+            Processes.exitNow(0)
+        }
+        StatusPipe.send(status, nil)
+        status.close()
+        if stderr > 2 { try? FileDescriptor.duplicate(stderr, onto: 2) }
+        detachFromCaller(stdio: [2], keep: [])
+        complaintFD = 2
+        _ = loop()
+        Processes.exitNow(0)
+    }
+
+    /// A pool job: recorded as queued (spawn returns then), waits for its
+    /// turn and a slot, holding the slot while it runs. A kill or the
+    /// owner's end while queued removes it: recorded as killed, never run.
+    /// Never returns.
+    func startQueued(env: [[UInt8]], cwd: [UInt8]?, stdin: CInt, stdout: CInt, stderr: CInt,
+                     status: consuming FileDescriptor) -> Never {
+        do throws(JobctlError) {
+            try recordStart()
+        } catch {
+            StatusPipe.send(status, .of(error, at: .record))
+            Processes.exitNow(0)
+        }
+        StatusPipe.send(status, nil)
+        status.close()
+        // As in startDetached, but the job's own stdio stays.
+        detachFromCaller(stdio: [stdin, stdout, stderr], keep: [stdin, stdout, stderr])
+        complaintFD = stderr
+        // The job holds its slot too: the slot is free only once the job's
+        // last process is gone, even if this monitor is killed first.
+        let turn = waitForTurn()
+        switch consume turn {
+        case .slot(let held): slot = consume held
+        case .failed(let error):
+            // The pool could not be used: the command never runs, and its
+            // log says why, as for a command that cannot run (126).
+            writeString(stderr, "jobctl: \(error.message)\n")
+            neverRan(ExitStatus(code: 126))
+        case .killed(let sig):
+            neverRan(ExitStatus(code: -sig))
+        }
+        let pid: Int32
+        switch startJob(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, newSession: true) {
+        case .failure(let f):
+            // A queued command that cannot run is recorded as 127 or 126,
+            // and its log says why, as spawn would have on the terminal.
+            let why = f.error(command: job.command[0], directory: cwd)
+            writeString(stderr, "jobctl: \(why.message)\n")
+            recordExitRetrying(ExitStatus(code: why.exitCode == 127 ? 127 : 126))
+            Processes.exitNow(0)
+        case .success(let p): pid = p
+        }
+        ran(pid, group: true)
+        switch slot {
+        case .some(let s):
+            Pools.writeHolders(s, [ProcessIdentity(pid: job.monitor, start: job.monitorStart),
+                                   ProcessIdentity(pid: pid, start: job.pidStart)])
+        case .none: break
+        }
+        try? store.append(Records.encodeRun(job.id, pid: pid, pidStart: job.pidStart, started: wallClockMicros()))
+        Processes.closeDescriptors(except: [signals.fd.rawValue, timeoutTimer.fd.rawValue, graceTimer.fd.rawValue,
+                                            store.dirFD, ownerPidfd?.rawValue, lock?.rawValue, slot?.rawValue,
+                                            pipeKeepalive?.rawValue, stderr].compactMap { $0 })
+        // The slot stays held here, and in the job, until both are done.
+        _ = loop()
+        Processes.exitNow(0)
+    }
+
+    /// Records the end of a queued job that never ran. Never returns.
+    func neverRan(_ e: ExitStatus) -> Never {
+        recordExitRetrying(e)
+        if job.stdinPipe { store.dir.removeIfPresent("\(Pipes.dir)/\(job.id)") }
+        Processes.exitNow(0)
+    }
+
+    /// What became of a queued job's wait for its pool.
+    enum Turn: ~Copyable {
+        /// Its turn came: the slot's lock, held.
+        case slot(FileDescriptor)
+        /// Killed (or its owner ended) while queued: the signal it counts as.
+        case killed(Int32)
+        /// The pool could not be used.
+        case failed(JobctlError)
+    }
+
+    /// Waits in the pool's line, answering kill requests meanwhile.
+    func waitForTurn() -> Turn {
+        var killedBy: Int32?
+        var watched = [signals.fd.rawValue]
+        if let o = ownerPidfd?.rawValue { watched.append(o) }
+        do throws(JobctlError) {
+            let held = try Pools(store: store).waitForSlot(pool: job.pool!, id: job.id, extraFDs: watched) { ready in
+                // While queued, any kill (or TERM, HUP, INT to the monitor)
+                // removes the job: it never runs.
+                while ready[0], let request = nextRequest() {
+                    switch request {
+                    case .child: break
+                    case .kill(let r) where r.closeStdin: closeStdinPipe()
+                    case .kill(let r): killedBy = r.signal
+                    case .terminate, .passOn: killedBy = SignalNumber.terminate
+                    }
+                }
+                if ready.count > 1 && ready[1] { killedBy = SignalNumber.terminate }
+                return killedBy != nil
+            }
+            guard let h = held else { return .killed(killedBy ?? SignalNumber.terminate) }
+            return .slot(h)
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    /// `run`: the caller is the monitor; the command keeps its stdio and
+    /// process group. Returns bash's status for it.
+    func runForeground(env: [[UInt8]], cwd: [UInt8]?, request: SpawnRequest) throws(JobctlError) -> Int32 {
+        foreground = true
+        complaintFD = 2
+        let pid: Int32
+        switch startJob(env: env, cwd: cwd, stdin: 0, stdout: 1, stderr: 2, newSession: false) {
+        case .failure(let f): throw f.error(command: job.command[0], directory: request.directory)
+        case .success(let p): pid = p
+        }
+        ran(pid, group: false)
+        do throws(JobctlError) { try recordStart() } catch {
+            try? Processes.signal(pid, SignalNumber.kill)
+            _ = Processes.reap(pid, wait: true)
+            throw error
+        }
+        return loop().shellStatus
+    }
+}

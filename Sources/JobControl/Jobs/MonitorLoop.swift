@@ -1,0 +1,162 @@
+import JobControlSystem
+
+/// The monitor's event loop: what it does while its job runs, and after.
+extension Monitor {
+    func loop() -> ExitStatus {
+        if let t = timeout { timeoutTimer.arm(t.nanoseconds) }
+        // The job's end, once reaped; `recorded` once its record is on disk.
+        // After the end the timeout timer paces retries of the record.
+        var ended: (status: ExitStatus, at: Int64)?
+        var recorded = false
+        while true {
+            var fds = [signals.fd.rawValue, timeoutTimer.fd.rawValue, graceTimer.fd.rawValue]
+            if let o = ownerPidfd?.rawValue { fds.append(o) }
+            let ready = pollReadable(fds, timeoutNs: nil)
+            if ready[0] { drainSignals() }
+            if ready[1] {
+                timeoutTimer.drain()
+                if ended == nil { terminate(grace: defaultGrace) }
+            }
+            if ready[2] {
+                graceTimer.drain()
+                graceDeadline = nil
+                deliver(SignalNumber.kill)
+            }
+            if fds.count > 3 && ready[3] {
+                // The owner has ended, by whatever means: a daemon job ends too.
+                ownerPidfd = nil
+                terminate(grace: defaultGrace)
+            }
+            reap()
+            if ended == nil, let st = leaderStatus {
+                ended = (ExitStatus(st), wallClockMicros())
+                timeoutTimer.arm(0)
+            }
+            if let (e, t) = ended, !recorded {
+                // fdatasync: an exit code is what a waiter cannot learn again.
+                recorded = recordExit(e, ended: t)
+                if !recorded { timeoutTimer.arm(1_000_000_000) }
+            }
+            if let (e, _) = ended {
+                if recorded && !hasLeftovers() {
+                    if job.stdinPipe { store.dir.removeIfPresent("\(Pipes.dir)/\(job.id)") }
+                    return e
+                }
+                // What the job left behind ends with it, as systemd's
+                // KillMode=control-group does; KILL after the grace.
+                if graceDeadline == nil { terminate(grace: defaultGrace) }
+            }
+        }
+    }
+
+    /// What a signal read from the monitor's signalfd asks of it.
+    enum Request {
+        /// SIGCHLD: look for children that ended.
+        case child
+        /// `jobctl kill` (or `send --eof`), through the carrier signal.
+        case kill(KillRequest)
+        /// TERM sent to the monitor itself.
+        case terminate
+        /// HUP or INT sent to the monitor: passed on as they came.
+        case passOn(Int32)
+    }
+
+    /// The next pending request, or nil if none is pending: the one place
+    /// signalfd records are decoded.
+    func nextRequest() -> Request? {
+        guard let r = signals.next() else { return nil }
+        switch r.signal {
+        case SignalNumber.child: return .child
+        case KillRequest.carrier: return .kill(KillRequest(payload: r.value))
+        case SignalNumber.terminate: return .terminate
+        default: return .passOn(r.signal)
+        }
+    }
+
+    func drainSignals() {
+        while let request = nextRequest() {
+            switch request {
+            case .child:
+                break  // reap() runs after every wake-up
+            case .kill(let r) where r.closeStdin:
+                closeStdinPipe()
+            case .kill(let r):
+                deliver(r.signal)
+                if let g = r.grace { armGrace(g) }
+            case .terminate:
+                // It ends the job (KILL after the grace) rather than
+                // orphaning it.
+                terminate(grace: defaultGrace)
+            case .passOn(let sig):
+                // A daemon that reloads on HUP keeps running, and so does
+                // the monitor.
+                deliver(sig)
+            }
+        }
+    }
+
+    /// `send --eof`: the job sees EOF once it has read what was sent, and
+    /// the fifo goes, so that a later `send` fails instead of writing into
+    /// a closed stream.
+    func closeStdinPipe() {
+        pipeKeepalive = nil
+        store.dir.removeIfPresent("\(Pipes.dir)/\(job.id)")
+    }
+
+    func terminate(grace: Int64) {
+        deliver(SignalNumber.terminate)
+        armGrace(grace)
+    }
+
+    /// Arms the KILL follow-up, keeping the earlier deadline if one is set.
+    func armGrace(_ ns: Int64) {
+        let deadline = monotonicNow() + ns
+        if let d = graceDeadline, d <= deadline { return }
+        graceDeadline = deadline
+        graceTimer.arm(max(ns, 1))
+    }
+
+    /// Sends `sig` to the job's whole tree: its process group while the
+    /// leader is unreaped (its zombie keeps the group id from being reused),
+    /// and each descendant outside the group. Descendants that are other
+    /// jobs' monitors are other jobs, and are left alone.
+    func deliver(_ sig: Int32) {
+        guard let leader = job.pid else { return }
+        // Once the leader is reaped its group id may be reused: from then on
+        // only processes found below the monitor are signalled.
+        let group = leaderStatus == nil ? job.pgid : nil
+        if let g = group { try? Processes.signal(g, sig, group: true) }
+        for d in descendants() where group == nil || d.stat.pgrp != group {
+            // Pin the process, then check it is still ours before signalling.
+            guard let fd = try? Processes.pidfd(d.pid) else { continue }
+            if let s = ProcStat.read(d.pid), s.startTime == d.stat.startTime {
+                try? Processes.signal(pidfd: fd, sig)
+            }
+        }
+        // A stopped process acts on TERM only once continued.
+        if sig == SignalNumber.terminate || sig == SignalNumber.hangup || sig == SignalNumber.interrupt {
+            if let g = group { try? Processes.signal(g, SignalNumber.continue, group: true) }
+            else if leaderStatus == nil { try? Processes.signal(leader, SignalNumber.continue) }
+        }
+    }
+
+    /// Reaps every child that has ended: the job, and any orphan that the
+    /// subreaper inherited.
+    func reap() {
+        while let (p, st) = Processes.reap() {
+            if p == job.pid && leaderStatus == nil { leaderStatus = st }
+        }
+    }
+
+    /// Does anything of the job remain? Fast when the monitor has no child
+    /// at all (the common case): then no descendant can remain either.
+    func hasLeftovers() -> Bool {
+        Processes.hasChildren() && !descendants().isEmpty
+    }
+
+    /// What is left of the job below the monitor, leaving out the monitors
+    /// (as the state records them) of jobs started from inside it.
+    func descendants() -> [(pid: Int32, stat: ProcStat)] {
+        ProcStat.descendants(of: Processes.current) { store.monitors(since: job.id) }
+    }
+}

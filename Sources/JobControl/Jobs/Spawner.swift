@@ -1,0 +1,285 @@
+import JobControlSystem
+
+/// What `jobctl spawn` and `jobctl run` are asked to start.
+public struct SpawnRequest {
+    public var command: [[UInt8]]
+    public var name: [UInt8]?
+    public var daemon = false
+    public var owner: Int32?
+    /// `K=V` entries added to (or replacing in) the caller's environment.
+    public var environment: [[UInt8]] = []
+    /// Paths are bytes: they need not be UTF-8.
+    public var directory: [UInt8]?
+    public var stdoutPath: [UInt8]?
+    public var stderrPath: [UInt8]?
+    public var timeout: JobDuration?
+    /// A named lock the job holds for its whole life; the job starts once it
+    /// has it.
+    public var lock: [UInt8]?
+    public var sharedLock = false
+    /// How long to wait for the lock (nil: for ever).
+    public var lockTimeout: Int64?
+    /// Run in this pool, queued until a slot is free.
+    public var pool: [UInt8]?
+    /// Set the pool's size (remembered for later spawns).
+    public var slots: Int?
+    /// stdin is a fifo that `send` writes to, instead of /dev/null.
+    public var stdinPipe = false
+    /// A descriptor (not owned) to be the job's stdin and stdout, such as a
+    /// connection's socket (`serve`); errors still go to the log.
+    public var socketFD: CInt?
+    public init(command: [[UInt8]]) { self.command = command }
+}
+
+/// Starts jobs: `spawn` (a monitor and a detached job) and `run` (the
+/// caller itself is the monitor and the command stays in the foreground).
+public struct Spawner {
+    public let store: StateStore
+    public init(store: StateStore) { self.store = store }
+
+    static let daemonRefusal = JobctlError.failure("daemon jobs are not allowed to have children")
+
+    /// The job's environment: the caller's, then JOBCTL_JOB_ID,
+    /// JOBCTL_JOB_NAME and JOBCTL_STATE_DIR, then each `-e K=V`, a later K
+    /// replacing an earlier.
+    func environment(id: JobID, name: [UInt8], extra: [[UInt8]]) -> [[UInt8]] {
+        var env = Processes.environment()
+        let add = [Array("JOBCTL_JOB_ID=\(id)".utf8), Array("JOBCTL_JOB_NAME=".utf8) + name,
+                   Array("JOBCTL_STATE_DIR=".utf8) + store.path] + extra
+        for kv in add {
+            let key = kv.prefix(through: kv.firstIndex(of: UInt8(ascii: "=")) ?? kv.count - 1)
+            env.removeAll { $0.starts(with: key) }
+            env.append(kv)
+        }
+        return env
+    }
+
+    /// `dir` made absolute; the working directory is asked for only when
+    /// needed, so that a deleted one does not stop `-C /abs/path`.
+    static func absolute(_ dir: [UInt8]?) throws(JobctlError) -> [UInt8] {
+        if let d = dir, d.first == UInt8(ascii: "/") { return d }
+        let cwd = try StateDirectory.currentDirectory()
+        guard let d = dir else { return cwd }
+        return cwd == [UInt8(ascii: "/")] ? cwd + d : cwd + [UInt8(ascii: "/")] + d
+    }
+
+    /// The directory the job runs in, for its record: `-C`, else ours. From
+    /// a deleted working directory the job starts where we are, as a shell
+    /// would run it, and the record says what the kernel calls it.
+    static func recordedDirectory(_ dir: [UInt8]?) throws(JobctlError) -> [UInt8] {
+        if dir != nil { return try absolute(dir) }
+        if let cwd = try? StateDirectory.currentDirectory() { return cwd }
+        return Processes.currentDirectoryLink() ?? Array("(deleted)".utf8)
+    }
+
+    /// Opens --stdout/--stderr FILE for appending. Says whether it was
+    /// created here, so that a spawn that fails removes it again. A FIFO
+    /// must already have its reader, as the right side of a pipe does: with
+    /// none, spawn fails at once (open(2) would block it until one came,
+    /// and a FIFO opened read-write would drop the job's output if the
+    /// reader came after the job had ended).
+    func openOutput(_ path: [UInt8], created: inout Bool) throws(JobctlError) -> FileDescriptor {
+        do throws(Errno) {
+            created = true
+            return try FileDescriptor.open(path, [.writeOnly, .append, .create, .exclusive], mode: 0o666)
+        } catch where error == .exists {
+            created = false
+        } catch {
+            throw .system("cannot open \(display(path))", error)
+        }
+        do throws(Errno) {
+            let fd = try FileDescriptor.open(path, [.writeOnly, .append, .nonBlocking])
+            try fd.setBlocking(true)
+            return fd
+        } catch where error == .noDevice {
+            throw .failure("cannot open \(display(path)): it is a FIFO that nothing reads yet (start its reader first)")
+        } catch {
+            throw .system("cannot open \(display(path))", error)
+        }
+    }
+
+    /// Who owns the job (pid and start time): the caller's parent unless
+    /// `--owner` says otherwise.
+    func owner(_ request: SpawnRequest) throws(JobctlError) -> ProcessIdentity {
+        let pid = request.owner ?? Processes.parent
+        guard let s = ProcStat.read(pid), !s.isDead else { throw .failure("owner process \(pid) does not exist") }
+        return ProcessIdentity(pid: pid, start: s.startTime)
+    }
+
+    /// For a daemon job, a pidfd that turns readable when its owner ends,
+    /// opened before the owner is looked at (`owner`), which it then pins.
+    func ownerPidfd(_ request: SpawnRequest) throws(JobctlError) -> FileDescriptor? {
+        guard request.daemon else { return nil }
+        let pid = request.owner ?? Processes.parent
+        return try attempt("cannot watch owner process \(pid)") { () throws(Errno) in try Processes.pidfd(pid) }
+    }
+
+    /// `jobctl spawn`: returns the new job's id once its command has been
+    /// exec'd, or throws 126/127 (and leaves no job) when it cannot be.
+    public func spawn(_ request: SpawnRequest) throws(JobctlError) -> JobID {
+        try spawnWithMonitor(request).id
+    }
+
+    /// `spawn`, also telling the monitor's pid (a child of the caller, which
+    /// must reap it if it outlives it).
+    public func spawnWithMonitor(_ request: SpawnRequest) throws(JobctlError) -> (id: JobID, monitor: Int32) {
+        if insideDaemonJob() { throw Spawner.daemonRefusal }
+        let ownerFD = try ownerPidfd(request)
+        let own = try owner(request)
+        let cwd = try Spawner.recordedDirectory(request.directory)
+        if request.directory != nil {
+            _ = try attempt("cannot change directory to \(display(request.directory!))") { () throws(Errno) in
+                try FileDescriptor.open(cwd, [.readOnly, .directory])
+            }
+        }
+        // A spawn that fails leaves nothing behind: no log, no fifo, no
+        // --stdout file it created.
+        var cleanups: [() -> Void] = []
+        var succeeded = false
+        defer { if !succeeded { for c in cleanups.reversed() { c() } } }
+        // The descriptors cross fork() into the monitor, which hands them to
+        // the job; here they are closed when this function returns.
+        var out: FileDescriptor? = nil, err: FileDescriptor? = nil
+        var logPath: [UInt8] = []
+        if let p = request.stdoutPath {
+            var created = false
+            out = try openOutput(p, created: &created)
+            logPath = try Spawner.absolute(p)
+            if created { let a = logPath; cleanups.append { try? FileDescriptor.remove(a) } }
+        }
+        if let p = request.stderrPath {
+            var created = false
+            err = try openOutput(p, created: &created)
+            let a = try Spawner.absolute(p)
+            if created { cleanups.append { try? FileDescriptor.remove(a) } }
+        }
+        let devNull = try attempt("cannot open /dev/null") { () throws(Errno) in
+            try FileDescriptor.open(Array("/dev/null".utf8), .readWrite)
+        }
+
+        // The lock first: the job starts only once it is held.
+        let lock = try takeLock(request)
+
+        let id = try store.allocateID()
+        if request.stdoutPath == nil {
+            out = try store.createLog(id)
+            logPath = Array("\(StateStore.logsDir)/\(id).log".utf8)
+            cleanups.append { [store] in store.removeLog(id) }
+        }
+        var job = Job(id: id, name: request.name ?? Spawner.defaultName(request.command[0]))
+        job.owner = own.pid
+        job.ownerStart = own.start
+        job.daemon = request.daemon
+        job.command = request.command
+        job.cwd = cwd
+        job.log = logPath
+        job.pool = request.pool
+        job.stdinPipe = request.stdinPipe
+        var fifoRead: FileDescriptor? = nil, keepalive: FileDescriptor? = nil
+        if request.stdinPipe {
+            let fifo = try Pipes(store: store).create(id)
+            fifoRead = consume fifo.read
+            keepalive = consume fifo.keepalive
+            cleanups.append { [store] in store.dir.removeIfPresent("\(Pipes.dir)/\(id)") }
+        }
+        if let pool = request.pool, let n = request.slots { try Pools(store: store).setSize(pool, n) }
+        let env = environment(id: id, name: job.name, extra: request.environment)
+
+        let status = try attempt("cannot create a pipe") { () throws(Errno) in try Pipe() }
+        let monitorPid = try forkMonitor(job, request, env: env, cwd: request.directory == nil ? nil : cwd,
+                                         devNull: devNull, fifoRead: fifoRead, out: out, err: err,
+                                         ownerPidfd: ownerFD, lock: lock, keepalive: keepalive, status: status.write)
+        if let failure = try StatusPipe.read(status.read, job: id) {
+            // Reap the monitor: it has nothing left to do.
+            _ = Processes.reap(monitorPid, wait: true)
+            throw failure.error(command: request.command[0], directory: request.directory)
+        }
+        succeeded = true
+        return (id, monitorPid)
+    }
+
+    /// Forks the job's monitor, which takes `ownerPidfd`, `lock`,
+    /// `keepalive` and `status` with it; here they are closed on return.
+    private func forkMonitor(_ job: Job, _ request: SpawnRequest, env: [[UInt8]], cwd: [UInt8]?,
+                             devNull: borrowing FileDescriptor, fifoRead: borrowing FileDescriptor?,
+                             out: borrowing FileDescriptor?, err: borrowing FileDescriptor?,
+                             ownerPidfd: consuming FileDescriptor?,
+                             lock: consuming FileDescriptor?, keepalive: consuming FileDescriptor?,
+                             status: consuming FileDescriptor) throws(JobctlError) -> Int32 {
+        let pid = try attempt("cannot fork") { () throws(Errno) in try Processes.fork() }
+        if pid == 0 {
+            becomeMonitor(job, request, env: env, cwd: cwd, devNull: devNull, fifoRead: fifoRead, out: out, err: err,
+                          ownerPidfd: ownerPidfd, lock: lock, keepalive: keepalive, status: status)
+        }
+        return pid
+    }
+
+    /// The child side of spawn's fork: becomes the job's monitor, which
+    /// owns what it is given and hands the borrowed descriptors (open for
+    /// as long as this call, which never returns) to the job.
+    private func becomeMonitor(_ job: Job, _ request: SpawnRequest, env: [[UInt8]], cwd: [UInt8]?,
+                               devNull: borrowing FileDescriptor, fifoRead: borrowing FileDescriptor?,
+                               out: borrowing FileDescriptor?, err: borrowing FileDescriptor?,
+                               ownerPidfd: consuming FileDescriptor?,
+                               lock: consuming FileDescriptor?, keepalive: consuming FileDescriptor?,
+                               status: consuming FileDescriptor) -> Never {
+        let m: Monitor
+        do throws(JobctlError) {
+            m = try Monitor(store: store, job: job, ownerPidfd: ownerPidfd, timeout: request.timeout,
+                            extraSignals: [SignalNumber.interrupt])
+        } catch {
+            StatusPipe.send(status, .of(error, at: .setup))
+            Processes.exitNow(0)
+        }
+        m.lock = lock
+        m.pipeKeepalive = keepalive
+        let null = devNull.rawValue, fifo = fifoRead.number, output = out.number, errors = err.number
+        m.startDetached(env: env, cwd: cwd, stdin: request.socketFD ?? fifo ?? null,
+                        stdout: request.socketFD ?? output!, stderr: errors ?? output!, status: status)
+    }
+
+    /// Takes the request's named lock, if any, waiting as it says.
+    func takeLock(_ request: SpawnRequest) throws(JobctlError) -> FileDescriptor? {
+        guard let name = request.lock else { return nil }
+        let locks = NamedLocks(store: store)
+        let fd = try locks.open(name)
+        try locks.acquire(fd, shared: request.sharedLock, timeout: request.lockTimeout)
+        return fd
+    }
+
+    /// The default name: the basename of COMMAND.
+    public static func defaultName(_ command: [UInt8]) -> [UInt8] {
+        var c = command
+        while c.count > 1 && c.last == UInt8(ascii: "/") { c.removeLast() }
+        var name = c
+        if let slash = c.lastIndex(of: UInt8(ascii: "/")), slash < c.count - 1 { name = Array(c[(slash + 1)...]) }
+        // An all-digit name would always be read as an id: use the command
+        // as given, or failing that mark it as a command (`cmd-42`).
+        if StateStore.isID(name) { return StateStore.isID(command) ? Array("cmd-".utf8) + command : command }
+        return name
+    }
+
+    /// `jobctl run`: runs the command in the foreground, recorded as a job,
+    /// and returns its status in bash's convention. The caller is the
+    /// command's monitor, and a reaping subreaper while it runs.
+    public func runInForeground(_ request: SpawnRequest) throws(JobctlError) -> Int32 {
+        if insideDaemonJob() { throw Spawner.daemonRefusal }
+        let own = try owner(request)
+        let cwd = try Spawner.recordedDirectory(request.directory)
+        let lock = try takeLock(request)
+        let id = try store.allocateID()
+        var job = Job(id: id, name: request.name ?? Spawner.defaultName(request.command[0]))
+        job.owner = own.pid
+        job.ownerStart = own.start
+        job.command = request.command
+        job.cwd = cwd
+        let env = environment(id: id, name: job.name, extra: request.environment)
+        // Like system(3): the terminal's ^C and ^\ go to the command, which
+        // decides; the monitor must outlive it to record how it ended.
+        SignalNumber.ignore(SignalNumber.interrupt)
+        SignalNumber.ignore(SignalNumber.quit)
+        let m = try Monitor(store: store, job: job, ownerPidfd: nil, timeout: request.timeout, extraSignals: [])
+        m.lock = lock
+        return try m.runForeground(env: env, cwd: request.directory == nil ? nil : cwd, request: request)
+    }
+}

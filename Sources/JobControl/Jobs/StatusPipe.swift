@@ -1,0 +1,47 @@
+import JobControlSystem
+
+/// What a new job's monitor tells `spawn` over a close-on-exec pipe: 8
+/// bytes, {stage, errno}, all zero once the job runs and is recorded. If
+/// the monitor dies first, `spawn` reads fewer.
+enum StatusPipe {
+    static func send(_ fd: borrowing FileDescriptor, _ failure: LaunchFailure?) {
+        let msg: [Int32] = [failure?.stage.rawValue ?? 0, failure?.errno.rawValue ?? 0]
+        try? fd.writeAll(msg.withUnsafeBytes { Array($0) })
+    }
+
+    /// nil: the job runs. Throws if the monitor died before saying.
+    static func read(_ fd: borrowing FileDescriptor, job id: JobID) throws(JobctlError) -> LaunchFailure? {
+        var msg: [UInt8] = []
+        while msg.count < 8 {
+            var buf = [UInt8](repeating: 0, count: 8 - msg.count)
+            let n = (try? buf.withUnsafeMutableBytes { b in Result { () throws(Errno) in try fd.read(into: b) } }.get()) ?? 0
+            if n == 0 { break }
+            msg += buf[0..<n]
+        }
+        guard msg.count == 8 else { throw .failure("the monitor of job \(id) died before the job started") }
+        let words = msg.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+        guard words[0] != 0 else { return nil }
+        return LaunchFailure(stage: LaunchFailure.Stage(rawValue: words[0]) ?? .setup, errno: Errno(rawValue: words[1]))
+    }
+}
+
+extension LaunchFailure {
+    /// A monitor's own failure at `stage` (setting up, recording the job).
+    static func of(_ error: JobctlError, at stage: Stage) -> LaunchFailure {
+        if case .system(_, let e) = error { return LaunchFailure(stage: stage, errno: e) }
+        return LaunchFailure(stage: stage, errno: .ioError)
+    }
+
+    /// The one mapping from where starting a command failed to what jobctl
+    /// says and exits with (ENOENT from exec: 127, any other exec failure:
+    /// 126).
+    func error(command: [UInt8], directory: [UInt8]?) -> JobctlError {
+        let cmd = display(command)
+        switch stage {
+        case .changeDirectory: return .system("cannot change directory to \(display(directory ?? [46]))", errno)
+        case .exec: return errno == .noEntry ? .commandNotFound(cmd) : .cannotExecute(cmd, errno)
+        case .record: return .system("cannot record the job", errno)
+        case .setup: return .system("cannot start \(cmd)", errno)
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import JobControlSystem
+
+/// Pools: at most N jobs of a pool run at once; the others are `queued` and
+/// start in id order as slots free, whoever spawned them and whether or not
+/// that shell is still there.
+///
+///     STATE/pools/NAME/size     N, remembered from the last --slots
+///     STATE/pools/NAME/slot.K   flock'ed by the monitor of a running job
+///     STATE/pools/NAME/wait.ID  flock'ed by the monitor of a queued job
+///
+/// Everything is a kernel lock, so a monitor that dies, SIGKILL included,
+/// frees its slot or its place in line. A queued monitor waits only on its
+/// predecessor in line (inotify on that one file, a pidfd on its monitor);
+/// the head of the line waits on the slot holders' pidfds and on the pool
+/// directory (a new size). Nothing polls.
+public struct Pools {
+    public let store: StateStore
+    public static let dir = "pools"
+    public init(store: StateStore) { self.store = store }
+
+    func openPool(_ name: [UInt8]) throws(JobctlError) -> FileDescriptor {
+        try NamedLocks.validate(name)
+        return try store.subdirectory([Array(Pools.dir.utf8), name])
+    }
+
+    /// Remembers the pool's size for this and later spawns.
+    public func setSize(_ name: [UInt8], _ n: Int) throws(JobctlError) {
+        let p = try openPool(name)
+        let tmp = "size.\(Processes.current)"
+        try attempt("cannot set the size of pool \(display(name))") { () throws(Errno) in
+            let f = try p.open(tmp, [.writeOnly, .create, .truncate])
+            try f.writeAll(Array("\(n)\n".utf8))
+            try p.rename(tmp, to: "size")
+        }
+    }
+
+    static func size(_ p: borrowing FileDescriptor) -> Int {
+        guard let f = try? p.open("size", .readOnly), let b = try? f.readAll(),
+              let n = Int(String(decoding: b, as: UTF8.self).split(separator: "\n").first ?? "") else { return 1 }
+        return max(1, n)
+    }
+
+    /// `pid start` lines written into a lock file by its holders, for
+    /// pidfds: a queued monitor for `wait.ID`; a running job's monitor and
+    /// its command for `slot.K` (the command inherits the slot's lock).
+    /// Advisory: a holder that cannot be written is only not woken for.
+    static func writeHolders(_ fd: borrowing FileDescriptor, _ holders: [ProcessIdentity]) {
+        let text = Array(holders.map { "\($0.pid) \($0.start)\n" }.joined().utf8)
+        try? fd.truncate(to: 0)
+        try? fd.writeAll(text, at: 0)
+    }
+
+    static func writeHolder(_ fd: borrowing FileDescriptor) {
+        let me = Processes.current
+        writeHolders(fd, [ProcessIdentity(pid: me, start: ProcStat.read(me)?.startTime ?? 0)])
+    }
+
+    static func readHolders(_ p: borrowing FileDescriptor, _ file: String) -> [ProcessIdentity] {
+        guard let f = try? p.open(file, .readOnly), let b = try? f.readAll() else { return [] }
+        return String(decoding: b, as: UTF8.self).split(separator: "\n").compactMap { line in
+            let w = line.split(separator: " ")
+            guard w.count >= 2, let pid = Int32(w[0]), let st = UInt64(w[1]) else { return nil }
+            return ProcessIdentity(pid: pid, start: st)
+        }
+    }
+
+    /// Is this lock file held by someone? (A lock we can take is not.)
+    static func isHeld(_ p: borrowing FileDescriptor, _ file: String) -> Bool {
+        guard let f = try? p.open(file, .readOnly) else { return false }
+        return (try? f.tryLock(.shared)) == false
+    }
+
+    static func waitingIDs(_ p: borrowing FileDescriptor) throws(Errno) -> [Int] {
+        try p.entries().compactMap { e in
+            let name = String(decoding: e.name, as: UTF8.self)
+            return name.hasPrefix("wait.") ? Int(name.dropFirst(5)) : nil
+        }
+    }
+
+    /// Waits for this job's turn and a free slot. Returns the slot's
+    /// descriptor (hold it while the job runs), or nil if `interrupted`
+    /// said to give up (a kill, the owner's death) first. Throws if the
+    /// pool cannot be used: a job must not wait on a line it is not in.
+    func waitForSlot(pool name: [UInt8], id: JobID, extraFDs: [CInt],
+                     interrupted: ([Bool]) -> Bool) throws(JobctlError) -> FileDescriptor? {
+        let shown = display(name)
+        let p = try openPool(name)
+        let mutex = try attempt("cannot open the lock of pool \(shown)") { () throws(Errno) in try p.open(".lock", [.readWrite, .create]) }
+        let mine = "wait.\(id)"
+        let place = try attempt("cannot queue in pool \(shown)") { () throws(Errno) in
+            let f = try p.open(mine, [.readWrite, .create])
+            try f.lock(.exclusive)
+            return f
+        }
+        Pools.writeHolder(place)
+        defer { p.removeIfPresent(mine) }
+        let inotify = try attempt("cannot watch pool \(shown)") { () throws(Errno) in try Inotify() }
+        var wd: Int32?
+        // A slot still locked though every process recorded as holding it
+        // has ended: a job whose monitor was killed, whose leftovers still
+        // hold the slot they inherited. Nothing signals their end but the
+        // lock itself, so it is looked at again after a pause.
+        var orphanPause: Int64 = 10_000_000
+        while true {
+            var slot: FileDescriptor? = nil
+            var pred: Int?
+            var watch: [ProcessIdentity] = []
+            var orphaned = false
+            try attempt("cannot lock pool \(shown)") { () throws(Errno) in
+                try mutex.lock(.exclusive)
+                defer { try? mutex.unlock() }
+                // My predecessor: the nearest lower id still waiting (its lock held).
+                for other in try Pools.waitingIDs(p).filter({ $0 < id }).sorted(by: >) {
+                    if Pools.isHeld(p, "wait.\(other)") { pred = other; break }
+                    p.removeIfPresent("wait.\(other)")  // its monitor is gone
+                }
+                guard pred == nil else {
+                    watch = Pools.readHolders(p, "wait.\(pred!)")
+                    return
+                }
+                for k in 0..<Pools.size(p) {
+                    let f = try p.open("slot.\(k)", [.readWrite, .create])
+                    if try f.tryLock(.exclusive) {
+                        Pools.writeHolder(f)
+                        slot = consume f
+                        break
+                    }
+                    let holders = Pools.readHolders(p, "slot.\(k)")
+                    if !holders.contains(where: { ProcStat.mayBeAlive($0.pid, start: $0.start) }) { orphaned = true }
+                    watch += holders
+                }
+            }
+            if slot != nil { return slot.take() }
+
+            // Sleep until something that could change the answer happens.
+            if let w = wd { inotify.unwatch(w) }
+            do throws(Errno) {
+                if let pr = pred {
+                    guard let f = try p.openIfPresent("wait.\(pr)", .readOnly) else { continue }  // gone already: look again
+                    wd = try inotify.watch(f, [.attributes, .deletedSelf])
+                } else {
+                    // Only a new size file: slots free through the holders' pidfds,
+                    // and our own opening and closing of slot files must not wake us.
+                    wd = try inotify.watch(p, .movedTo)
+                }
+            } catch {
+                throw .system("cannot watch pool \(shown)", error)
+            }
+            var pidfds = Descriptors()
+            for h in watch { if let fd = pidfdIfSame(h.pid, start: h.start) { pidfds.append(fd) } }
+            if pred != nil && pidfds.isEmpty { continue }  // the predecessor ended: look again
+            let ready = pidfds.pollReadable(after: extraFDs + [inotify.fd.rawValue], timeoutNs: orphaned ? orphanPause : nil)
+            orphanPause = orphaned ? min(orphanPause * 2, 1_000_000_000) : 10_000_000
+            inotify.drain()
+            if interrupted(Array(ready.prefix(extraFDs.count))) { return nil }
+        }
+    }
+}

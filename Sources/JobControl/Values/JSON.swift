@@ -1,0 +1,335 @@
+import JobControlSystem
+
+/// Hand-written JSON for the state file and `ps --json`: on the hot path, and
+/// it must carry any bytes. Valid UTF-8 is written as is; every byte that is
+/// not part of valid UTF-8 is written as `\udcXX`, Python's surrogateescape,
+/// so `os.fsencode(json.loads(s))` gives the original bytes back, and so does
+/// `JSONReader` here.
+public struct JSONWriter {
+    public var bytes: [UInt8] = []
+    private var needsComma = false
+
+    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+    public mutating func beginObject() { bytes.append(UInt8(ascii: "{")); needsComma = false }
+    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma = true }
+
+    public mutating func key(_ k: StaticString) {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        needsComma = true
+    }
+
+    public mutating func field(_ k: StaticString, _ v: [UInt8]) { key(k); JSONWriter.appendString(v, to: &bytes) }
+    public mutating func field(_ k: StaticString, _ v: String) { field(k, Array(v.utf8)) }
+    public mutating func field(_ k: StaticString, _ v: Int64) { key(k); JSONWriter.appendInt(v, to: &bytes) }
+    public mutating func field(_ k: StaticString, _ v: Int) { field(k, Int64(v)) }
+    public mutating func field(_ k: StaticString, _ v: Int32) { field(k, Int64(v)) }
+    public mutating func field(_ k: StaticString, _ v: UInt64) {
+        key(k)
+        if v <= UInt64(Int64.max) { JSONWriter.appendInt(Int64(v), to: &bytes) } else { bytes.append(contentsOf: String(v).utf8) }
+    }
+    /// An RFC 3339 timestamp as a JSON string.
+    public mutating func timestamp(_ k: StaticString, micros: Int64) {
+        key(k)
+        bytes.append(34)
+        Timestamp.append(micros: micros, to: &bytes)
+        bytes.append(34)
+    }
+    /// Ends a line: one object per line.
+    public mutating func newline() { bytes.append(10); needsComma = false }
+
+    /// Decimal digits without building a String.
+    static func appendInt(_ v: Int64, to out: inout [UInt8]) {
+        if v < 0 {
+            out.append(45)
+            if v == Int64.min { out.append(contentsOf: "9223372036854775808".utf8); return }
+        }
+        var m = v < 0 ? -v : v
+        var buf: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch on the stack
+        var n = 0
+        withUnsafeMutableBytes(of: &buf) { b in
+            repeat {
+                b[23 - n] = UInt8(48 + m % 10)
+                m /= 10
+                n += 1
+            } while m > 0
+            out.append(contentsOf: b[(24 - n)...])
+        }
+    }
+    public mutating func field(_ k: StaticString, _ v: Bool) { key(k); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
+    public mutating func null(_ k: StaticString) { key(k); bytes.append(contentsOf: "null".utf8) }
+    public mutating func field(_ k: StaticString, _ v: [[UInt8]]) {
+        key(k)
+        bytes.append(UInt8(ascii: "["))
+        for (i, s) in v.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONWriter.appendString(s, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Appends `s` as a JSON string literal.
+    public static func appendString(_ s: [UInt8], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        s.withUnsafeBufferPointer { b in
+            var i = 0
+            let n = b.count
+            while i < n {
+                let c = b[i]
+                if c >= 0x20 && c < 0x7f && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") {
+                    out.append(c); i += 1; continue
+                }
+                if c < 0x80 {
+                    switch c {
+                    case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
+                    case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+                    case 10: out.append(contentsOf: [92, UInt8(ascii: "n")])
+                    case 9: out.append(contentsOf: [92, UInt8(ascii: "t")])
+                    case 13: out.append(contentsOf: [92, UInt8(ascii: "r")])
+                    default: escape(0x00, c, &out)
+                    }
+                    i += 1
+                    continue
+                }
+                let len = validUTF8Length(b, i)
+                if len > 0 {
+                    out.append(contentsOf: b[i..<i + len]); i += len
+                } else {
+                    escape(0xdc, c, &out); i += 1  // surrogateescape: U+DC80...U+DCFF
+                }
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func escape(_ high: UInt8, _ low: UInt8, _ out: inout [UInt8]) {
+        out.append(contentsOf: [92, UInt8(ascii: "u"), hex[Int(high >> 4)], hex[Int(high & 15)],
+                                hex[Int(low >> 4)], hex[Int(low & 15)]])
+    }
+
+    /// Length of the well-formed UTF-8 sequence at `i` (Unicode table 3-7), or 0.
+    public static func validUTF8Length(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+        let c = b[i]
+        func cont(_ k: Int, _ lo: UInt8 = 0x80, _ hi: UInt8 = 0xbf) -> Bool {
+            i + k < b.count && b[i + k] >= lo && b[i + k] <= hi
+        }
+        switch c {
+        case 0xc2...0xdf: return cont(1) ? 2 : 0
+        case 0xe0: return cont(1, 0xa0) && cont(2) ? 3 : 0
+        case 0xe1...0xec, 0xee, 0xef: return cont(1) && cont(2) ? 3 : 0
+        case 0xed: return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0
+        case 0xf0: return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0
+        case 0xf1...0xf3: return cont(1) && cont(2) && cont(3) ? 4 : 0
+        case 0xf4: return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0
+        default: return 0
+        }
+    }
+}
+
+/// A value of the flat objects jobctl writes.
+public enum JSONValue: Equatable {
+    case string([UInt8])
+    case int(Int64)
+    case bool(Bool)
+    case null
+    case strings([[UInt8]])
+    case other  // a value of a kind jobctl does not write (from a newer version)
+}
+
+/// Reads one line holding a flat JSON object. Returns nil for anything that
+/// is not well-formed, so that a torn or corrupt line is skipped, not fatal.
+public struct JSONReader {
+    let b: UnsafeBufferPointer<UInt8>
+    var i: Int
+
+    /// Calls `visit` with each key's bytes and its value.
+    public static func parseObject(_ line: UnsafeBufferPointer<UInt8>,
+                                   _ visit: (UnsafeBufferPointer<UInt8>, JSONValue) -> Void) -> Bool {
+        var r = JSONReader(b: line, i: 0)
+        return r.object(visit) && r.trailer()
+    }
+
+    mutating func ws() { while i < b.count, b[i] == 32 || b[i] == 9 || b[i] == 13 || b[i] == 10 { i += 1 } }
+    mutating func eat(_ c: UInt8) -> Bool {
+        ws()
+        if i < b.count && b[i] == c { i += 1; return true }
+        return false
+    }
+
+    mutating func object(_ visit: (UnsafeBufferPointer<UInt8>, JSONValue) -> Void) -> Bool {
+        guard eat(UInt8(ascii: "{")) else { return false }
+        if eat(UInt8(ascii: "}")) { return true }
+        while true {
+            ws()
+            guard i < b.count, b[i] == UInt8(ascii: "\"") else { return false }
+            // Keys are plain ASCII in every format jobctl writes: take the raw span.
+            let start = i + 1
+            guard let end = b[start...].firstIndex(of: UInt8(ascii: "\"")) else { return false }
+            let key = UnsafeBufferPointer(rebasing: b[start..<end])
+            i = end + 1
+            guard eat(UInt8(ascii: ":")), let v = value() else { return false }
+            visit(key, v)
+            if eat(UInt8(ascii: ",")) { continue }
+            return eat(UInt8(ascii: "}"))
+        }
+    }
+
+    mutating func trailer() -> Bool { ws(); return i == b.count }
+
+    mutating func value() -> JSONValue? {
+        ws()
+        guard i < b.count else { return nil }
+        switch b[i] {
+        case UInt8(ascii: "\""): return string().map { .string($0) }
+        case UInt8(ascii: "["):
+            i += 1
+            var items: [[UInt8]] = []
+            if eat(UInt8(ascii: "]")) { return .strings(items) }
+            var allStrings = true
+            while true {
+                ws()
+                if i < b.count && b[i] == UInt8(ascii: "\"") {
+                    guard let s = string() else { return nil }
+                    items.append(s)
+                } else {
+                    guard value() != nil else { return nil }
+                    allStrings = false
+                }
+                if eat(UInt8(ascii: ",")) { continue }
+                guard eat(UInt8(ascii: "]")) else { return nil }
+                return allStrings ? .strings(items) : .other
+            }
+        case UInt8(ascii: "{"):
+            // Not a kind jobctl writes; a newer version may: parse and skip it.
+            return object { _, _ in } ? .other : nil
+        case UInt8(ascii: "t"): return literal("true", .bool(true))
+        case UInt8(ascii: "f"): return literal("false", .bool(false))
+        case UInt8(ascii: "n"): return literal("null", .null)
+        default: return number()
+        }
+    }
+
+    mutating func literal(_ word: StaticString, _ v: JSONValue) -> JSONValue? {
+        let n = word.utf8CodeUnitCount
+        guard i + n <= b.count else { return nil }
+        for k in 0..<n where b[i + k] != word.utf8Start[k] { return nil }
+        i += n
+        return v
+    }
+
+    mutating func number() -> JSONValue? {
+        var neg = false
+        if b[i] == UInt8(ascii: "-") { neg = true; i += 1 }
+        var v: Int64 = 0
+        let start = i
+        while i < b.count, b[i] >= 48 && b[i] <= 57 {
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(Int64(b[i] - 48))
+            if o1 || o2 { return nil }
+            v = s
+            i += 1
+        }
+        if i == start { return nil }
+        if i < b.count, b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
+            i += 1
+            while i < b.count, (b[i] >= 48 && b[i] <= 57) || b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-")
+                || b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") { i += 1 }
+            return .other
+        }
+        return .int(neg ? -v : v)
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt32? {
+        switch c {
+        case 48...57: return UInt32(c - 48)
+        case 97...102: return UInt32(c - 87)
+        case 65...70: return UInt32(c - 55)
+        default: return nil
+        }
+    }
+
+    mutating func hex4() -> UInt32? {
+        guard i + 4 <= b.count else { return nil }
+        var v: UInt32 = 0
+        for k in 0..<4 {
+            guard let h = JSONReader.hexValue(b[i + k]) else { return nil }
+            v = v << 4 | h
+        }
+        i += 4
+        return v
+    }
+
+    mutating func string() -> [UInt8]? {
+        i += 1  // opening quote
+        var out: [UInt8] = []
+        // Fast path: a run without escapes is copied whole.
+        var runStart = i
+        while i < b.count {
+            let c = b[i]
+            if c == UInt8(ascii: "\"") {
+                out.append(contentsOf: b[runStart..<i])
+                i += 1
+                return out
+            }
+            if c < 0x20 { return nil }
+            if c != UInt8(ascii: "\\") { i += 1; continue }
+            out.append(contentsOf: b[runStart..<i])
+            i += 1
+            guard i < b.count else { return nil }
+            let e = b[i]
+            i += 1
+            switch e {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+            case UInt8(ascii: "n"): out.append(10)
+            case UInt8(ascii: "t"): out.append(9)
+            case UInt8(ascii: "r"): out.append(13)
+            case UInt8(ascii: "b"): out.append(8)
+            case UInt8(ascii: "f"): out.append(12)
+            case UInt8(ascii: "u"):
+                guard var u = hex4() else { return nil }
+                if u >= 0xdc80 && u <= 0xdcff {
+                    out.append(UInt8(u & 0xff))  // surrogateescape: the original byte
+                } else {
+                    if u >= 0xd800 && u <= 0xdbff {
+                        // A high surrogate must be followed by a low one.
+                        guard i + 6 <= b.count, b[i] == 92, b[i + 1] == UInt8(ascii: "u") else { return nil }
+                        i += 2
+                        guard let lo = hex4(), lo >= 0xdc00 && lo <= 0xdfff else { return nil }
+                        u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00)
+                    } else if u >= 0xdc00 && u <= 0xdfff {
+                        return nil
+                    }
+                    appendUTF8(u, &out)
+                }
+            default: return nil
+            }
+            runStart = i
+        }
+        return nil
+    }
+
+    func appendUTF8(_ u: UInt32, _ out: inout [UInt8]) {
+        switch u {
+        case 0..<0x80: out.append(UInt8(u))
+        case 0x80..<0x800: out.append(contentsOf: [UInt8(0xc0 | u >> 6), UInt8(0x80 | u & 0x3f)])
+        case 0x800..<0x10000:
+            out.append(contentsOf: [UInt8(0xe0 | u >> 12), UInt8(0x80 | (u >> 6) & 0x3f), UInt8(0x80 | u & 0x3f)])
+        default:
+            out.append(contentsOf: [UInt8(0xf0 | u >> 18), UInt8(0x80 | (u >> 12) & 0x3f),
+                                    UInt8(0x80 | (u >> 6) & 0x3f), UInt8(0x80 | u & 0x3f)])
+        }
+    }
+}
+
+extension UnsafeBufferPointer where Element == UInt8 {
+    /// Compares with an ASCII literal without building a String.
+    @inline(__always)
+    func equals(_ s: StaticString) -> Bool {
+        count == s.utf8CodeUnitCount && ByteSearch.equal(baseAddress!, s.utf8Start, count: count)
+    }
+}
