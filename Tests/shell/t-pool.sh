@@ -88,6 +88,16 @@ printf 'echo hi\n' > "$T/noexec"; chmod 644 "$T/noexec"
 a=$(j spawn --pool err -- "$T/noexec"); j wait "$a"; st=$?
 same "a queued command that cannot be executed is recorded 126" "$st" 126
 case $(j logs "$a") in "jobctl: $T/noexec: Permission denied") ok "... and its log says why" ;; *) not_ok "... and its log says why" "$(j logs "$a")" ;; esac
+# A pool that cannot be used (its lock is not a file): the job never
+# runs, is recorded 126, and its log says why; never "killed".
+for what in lock slot; do
+    mkdir -p "$JOBCTL_STATE_DIR/pools/broken-$what"
+    case $what in lock) mkdir "$JOBCTL_STATE_DIR/pools/broken-$what/.lock" ;; slot) mkdir "$JOBCTL_STATE_DIR/pools/broken-$what/slot.0" ;; esac
+    a=$(j spawn --pool "broken-$what" -- sh -c "touch $T/ran-$what"); j wait "$a"; st=$?
+    same "an unusable pool ($what): the job is recorded 126, not killed" "$st:$(field "$a" state):$(field "$a" exitcode)" "126:exited:126"
+    case $(j logs "$a") in "jobctl: cannot "*"pool broken-$what: Is a directory") ok "... and its log says why ($what)" ;; *) not_ok "... and its log says why ($what)" "$(j logs "$a")" ;; esac
+    check "... and the command never ran ($what)" test ! -e "$T/ran-$what"
+done
 status 2 "--slots without --pool is a usage error" j spawn --slots 2 -- true
 status 2 "--slots 0 is a usage error" j spawn --pool p --slots 0 -- true
 finish
