@@ -302,7 +302,40 @@ def case_serve():
     for k, (_, proc) in servers.items():
         if proc: proc.kill(); proc.wait()
 
+# Before/after: another jobctl binary (a build of an earlier commit) against
+# this one, interleaved in the same loops, for spawn, ps and wait.
+def case_compare(old):
+    global JOBCTL
+    new = JOBCTL
+    bins = {"before": old, "after": new}
+    hist = os.path.join(TMP, "cmp-hist")
+    synthetic_history(hist, 10_000)
+    spawn = {k: [] for k in bins}
+    ps = {k: [] for k in bins}
+    for _ in range(N):
+        for k, b in bins.items():
+            spawn[k].append(timed([b, "spawn", "--", "true"], env(JOBCTL_STATE_DIR=hist)))
+            ps[k].append(timed([b, "ps", "--json"], env(JOBCTL_STATE_DIR=hist)))
+    waits = {k: [] for k in bins}
+    for i in range(5 if SMOKE else 40):
+        for k, b in bins.items():
+            JOBCTL = b
+            waits[k] += wake_latencies(fresh_state(f"cmp-wait-{k}"), 1, f"cmp{k}{i}")
+    JOBCTL = new
+    for label, res in [("spawn, 10000 jobs in history", spawn), ("ps --json, 10000 jobs", ps),
+                       ("wait wake-up", waits)]:
+        for k in bins:
+            row("before/after", f"{label}: {k}", med(res[k]), "ms median",
+                f"after/before {med(res['after']) / med(res['before']):.2f}" if k == "after" else "")
+
 def main():
+    if "--compare" in sys.argv:
+        case_compare(sys.argv[sys.argv.index("--compare") + 1])
+        print("| case | what | value | unit | ratio / note |")
+        print("|---|---|---:|---|---|")
+        for r in rows: print("| " + " | ".join(r) + " |")
+        shutil.rmtree(TMP, ignore_errors=True)
+        return
     case_spawn()
     states = case_history()
     case_throughput()
