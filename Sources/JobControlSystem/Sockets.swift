@@ -33,27 +33,28 @@ public enum TCP {
             sa.sin6_family = sa_family_t(AF_INET6)
             sa.sin6_port = port.bigEndian
             inet_pton(AF_INET6, host, &sa.sin6_addr)
-            try withUnsafePointer(to: &sa) { p throws(Errno) in
-                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { s throws(Errno) in
-                    try nothingOrErrno("bind") { bind(fd.rawValue, s, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-                }
-            }
+            try bind(fd, &sa)
         } else {
             var sa = sockaddr_in()
             sa.sin_family = sa_family_t(AF_INET)
             sa.sin_port = port.bigEndian
             inet_pton(AF_INET, host, &sa.sin_addr)
-            try withUnsafePointer(to: &sa) { p throws(Errno) in
-                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { s throws(Errno) in
-                    try nothingOrErrno("bind") { bind(fd.rawValue, s, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-            }
+            try bind(fd, &sa)
         }
         try nothingOrErrno("listen") { Glibc.listen(fd.rawValue, 128) }
         var ss = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         _ = withUnsafeMutablePointer(to: &ss) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd.rawValue, $0, &len) } }
         return Listener(socket: fd, port: peer(ss).port)
+    }
+
+    /// bind(2) to a sockaddr_in or sockaddr_in6.
+    static func bind<Address>(_ fd: borrowing FileDescriptor, _ sa: inout Address) throws(Errno) {
+        try withUnsafePointer(to: &sa) { p throws(Errno) in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { s throws(Errno) in
+                try nothingOrErrno("bind") { Glibc.bind(fd.rawValue, s, socklen_t(MemoryLayout<Address>.size)) }
+            }
+        }
     }
 
     /// Accepts a connection (close-on-exec) and says who is at the other end.
