@@ -90,7 +90,11 @@ func renderLocks(_ locks: [NamedLocks.Holder]) -> String {
     }.joined()
 }
 
-/// One `ps --json` line, appended to `w`.
+/// One `ps --json` line, appended to `w`. Not `Records.encode`: the state's
+/// lines and `ps --json` are two contracts (a versioned file format with the
+/// identities jobctl needs, and the documented fields a script reads, with
+/// the state as `ps` shows it), kept apart so that neither changes when the
+/// other must.
 func jsonLine(_ j: Job, _ st: JobState, into w: inout JSONWriter) {
     w.beginObject()
     w.field("id", j.id)
