@@ -238,7 +238,7 @@ def case_queue():
 
 # 10. pool ------------------------------------------------------------------------------
 def case_pool():
-    n = 40 if SMOKE else 1000
+    n = 40 if SMOKE else 300
     s = fresh_state("pool")
     e = env(JOBCTL_STATE_DIR=s)
     script = f'for i in $(seq {n}); do "{JOBCTL}" spawn --pool p --slots 4 -- true >/dev/null; done; "{JOBCTL}" wait'
@@ -249,6 +249,47 @@ def case_pool():
     if have("parallel"):
         p = timed(["sh", "-c", f"seq {n} | parallel -j4 true"])
         row("10 pool", f"{n} true jobs: parallel -j4", p, "ms", f"jobctl/this {j / p:.1f}")
+
+# 12. many operands over a long history ---------------------------------------------
+def case_operands():
+    """wait, ps and kill -s 0 on 2,000 ended jobs of a 10,000-job history,
+    against one full `ps --json` of the same state (goal: within 3x)."""
+    hist, k = (2_000, 400) if SMOKE else (10_000, 2_000)
+    s = os.path.join(TMP, "operands")
+    synthetic_history(s, hist)
+    e = env(JOBCTL_STATE_DIR=s)
+    ids = [str(i) for i in range(hist - k + 1, hist + 1)]
+    reps = 3 if SMOKE else 11
+    full = med([timed([JOBCTL, "ps", "--json"], e) for _ in range(reps)])
+    row("12 operands", f"ps --json, all {hist} jobs (the yardstick)", full, "ms median")
+    for label, args in [(f"wait on {k} ended jobs", ["wait"]), (f"ps on {k} jobs", ["ps"]),
+                        (f"kill -s 0 on {k} ended jobs", ["kill", "-s", "0"])]:
+        t = med([timed([JOBCTL] + args + ids, e) for _ in range(reps)])
+        row("12 operands", f"{label}, {hist} in history", t, "ms median", f"vs full ps --json {t / full:.2f}")
+
+# 13. ps --running against what has ended ---------------------------------------------
+def case_running():
+    """What runs should not cost what has ended: `ps --running` with 10,000
+    ended jobs against none (goal: within 1.5x); completion calls it."""
+    n = 2_000 if SMOKE else 10_000
+    reps = 5 if SMOKE else 31
+    states = {}
+    for label, hist in [("no ended jobs", 0), (f"{n} ended jobs", n)]:
+        st = os.path.join(TMP, f"running{hist}")
+        synthetic_history(st, hist)
+        e = env(JOBCTL_STATE_DIR=st)
+        ids = [subprocess.run([JOBCTL, "spawn", "--", "sleep", "600"], env=e, capture_output=True, text=True).stdout.strip() for _ in range(3)]
+        states[label] = (e, ids)
+    res = {k: [] for k in states}
+    for _ in range(reps):
+        for k, (e, _) in states.items():
+            res[k].append(timed([JOBCTL, "ps", "--running"], e))
+    base = med(res["no ended jobs"])
+    for k, v in res.items():
+        row("13 ps --running", f"3 running, {k}", med(v), "ms median", f"vs none {med(v) / base:.2f}")
+    for e, ids in states.values():
+        subprocess.run([JOBCTL, "kill", "-s", "KILL"] + ids, env=e)
+        subprocess.run([JOBCTL, "wait"] + ids, env=e)
 
 # 11. serve -----------------------------------------------------------------------------
 def free_port():
@@ -347,6 +388,8 @@ def main():
     case_queue()
     case_pool()
     case_serve()
+    case_operands()
+    case_running()
     print("| case | what | value | unit | ratio / note |")
     print("|---|---|---:|---|---|")
     for r in rows: print("| " + " | ".join(r) + " |")

@@ -137,4 +137,23 @@ next=$(( $(cat "$JOBCTL_STATE_DIR/lock") + 1 ))
 ln -s "$T/target" "$JOBCTL_STATE_DIR/logs/$next.log"
 status 1 "a log path planted as a symlink is refused" j spawn -- echo overwritten
 same "... and its target is untouched" "$(cat "$T/target")" secret
+# ps --running answers from the live index: exactly the jobs that have
+# not ended, however many have, from a fresh index, a kept one, one that
+# was deleted, and with a job whose monitor was killed (lost, not running).
+export JOBCTL_STATE_DIR="$T/live-state"
+for k in 1 2 3 4 5 6 7 8 9 10 11 12; do j spawn -- true >/dev/null; done
+j wait $(j ps -q) 2>/dev/null
+r1=$(j spawn -- sleep 100); r2=$(j spawn -n two -- sleep 100)
+for k in 1 2 3; do j spawn -- true >/dev/null; done
+j wait $(j ps -q --finished) 2>/dev/null
+same "ps --running lists the running jobs among many ended ones" "$(j ps -q --running | tr '\n' ' ')" "$r1 $r2 "
+rm -rf "$JOBCTL_STATE_DIR/live"
+same "... and the same once its index was deleted (rebuilt from the log)" "$(j ps -q --running | tr '\n' ' ')" "$r1 $r2 "
+check "... which is kept again" test -e "$JOBCTL_STATE_DIR/live/.complete"
+j kill "$r1"; j wait "$r1"
+same "... and a job that ended leaves it" "$(j ps -q --running | tr '\n' ' ')" "$r2 "
+# Monitor and command both SIGKILLed: no exit record, nobody left.
+kill -KILL $(j ps --json "$r2" | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["monitor"], o["pid"])')
+j wait "$r2"
+same "a job killed with its monitor is lost, not running" "$(j ps -q --running):$(field "$r2" state)" ":lost"
 finish

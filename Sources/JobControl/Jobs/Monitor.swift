@@ -71,7 +71,7 @@ final class Monitor {
         job.monitor = Processes.current
         job.monitorStart = ProcStat.read(job.monitor)?.startTime ?? 0
         job.started = wallClockMicros()
-        try store.appendStart(Records.encode(job))
+        try store.appendStart(job.id, Records.encode(job))
         reserved = true
     }
 
@@ -83,7 +83,7 @@ final class Monitor {
     var complained = false
     func recordExit(_ e: ExitStatus, ended: Int64) -> Bool {
         do throws(JobctlError) {
-            try store.appendExit(Records.encodeExit(job.id, e, ended: ended), releasing: reserved)
+            try store.appendExit(job.id, Records.encodeExit(job.id, e, ended: ended), releasing: reserved)
             reserved = false
             return true
         } catch {
@@ -205,7 +205,8 @@ final class Monitor {
                                    ProcessIdentity(pid: pid, start: job.pidStart)])
         case .none: break
         }
-        try? store.append(Records.encodeRun(job.id, pid: pid, pidStart: job.pidStart, started: wallClockMicros()))
+        job.started = wallClockMicros()
+        try? store.appendRun(job)
         Processes.closeDescriptors(except: [signals.fd.rawValue, timeoutTimer.fd.rawValue, graceTimer.fd.rawValue,
                                             store.dirFD, ownerPidfd?.rawValue, lock?.rawValue, slot?.rawValue,
                                             pipeKeepalive?.rawValue, stderr].compactMap { $0 })

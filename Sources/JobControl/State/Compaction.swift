@@ -10,6 +10,7 @@ extension StateStore {
         var lines: [UInt8] = []
         for j in jobs { lines += Records.encodeRemove(j.id) }
         try append(lines, sync: true)
+        try withLock { (_) throws(JobctlError) in for j in jobs { removeLive(j.id) } }
         for j in jobs where j.log == Array("\(StateStore.logsDir)/\(j.id).log".utf8) { removeLog(j.id) }
         try compactIfWorthIt()
     }

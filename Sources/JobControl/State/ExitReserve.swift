@@ -12,7 +12,7 @@ extension StateStore {
 
     /// Appends a job's start (or queued) record, having first set aside the
     /// room for its exit record; if either fails, neither happened.
-    public func appendStart(_ line: [UInt8]) throws(JobctlError) {
+    public func appendStart(_ id: JobID, _ line: [UInt8]) throws(JobctlError) {
         try withLock { (_) throws(JobctlError) in
             let r = try openFile(StateStore.reserveFile, [.readWrite, .create])
             let size = (try? r.size()) ?? 0
@@ -25,19 +25,22 @@ extension StateStore {
                 try? r.truncate(to: size)
                 throw error
             }
+            writeLive(id, line, replacing: false)
         }
     }
 
     /// Appends a job's exit record and syncs it. With `releasing`, the room
     /// set aside at its start is given back first, under the lock, so that
     /// the record fits even on a full disk.
-    public func appendExit(_ line: [UInt8], releasing: Bool) throws(JobctlError) {
+    public func appendExit(_ id: JobID, _ line: [UInt8], releasing: Bool) throws(JobctlError) {
         let f = try withLock { (_) throws(JobctlError) -> FileDescriptor in
             if releasing, let r = try? openFile(StateStore.reserveFile, .readWrite), let size = try? r.size(),
                size >= StateStore.reserveUnit {
                 try? r.truncate(to: size - StateStore.reserveUnit)
             }
-            return try appendLocked(line)
+            let f = try appendLocked(line)
+            removeLive(id)
+            return f
         }
         try sync(f)
     }

@@ -24,7 +24,11 @@ func handlePs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> 
     let store = try openStore(stateDir)
     let backend = LocalBackend(store: store)
     var jobs: [Job]
-    if opts.operands.isEmpty {
+    if opts.operands.isEmpty && filters.first == "running" {
+        // What may still run, from the live index: it costs what runs,
+        // not what has ended (completion asks on every TAB).
+        jobs = try store.unendedJobs()
+    } else if opts.operands.isEmpty {
         let (all, skipped) = try store.loadAll()
         jobs = all
         if skipped.invalid > 0 {

@@ -1,0 +1,97 @@
+import JobControlSystem
+
+/// `DIR/live/ID`: the record of each job that has started and not yet
+/// recorded its end, so that listing what may still run (`ps --running`,
+/// completing running jobs) costs what runs, not what has ended.
+///
+/// The log stays the truth; the index follows it under the same lock: a
+/// job's file is written with its start record, rewritten with its `run`
+/// event, and removed with its exit record. `live/.complete` says the index
+/// holds every such job. Missing (a state from before the index, a write
+/// that failed, a directory deleted), the first reader rebuilds it from a
+/// fold. A monitor killed before its exit record leaves its file behind:
+/// the job then reads as `lost`, as it does from the log, and `rm` removes
+/// the file with the job.
+extension StateStore {
+    static let liveDir = "live"
+    static let liveComplete = ".complete"
+
+    /// Under the lock: writes the job's file, if the index is kept. A file
+    /// that cannot be written makes the index incomplete, never wrong.
+    func writeLive(_ id: JobID, _ record: [UInt8], replacing: Bool) {
+        let name = "\(StateStore.liveDir)/\(id)"
+        do throws(Errno) {
+            // Replacing goes through a rename: a reader sees the old record
+            // or the new, never a mix of the two.
+            let target = replacing ? "\(StateStore.liveDir)/.\(id).tmp" : name
+            let f = try dir.open(target, [.writeOnly, .create, .truncate])
+            try f.writeAll(record)
+            if replacing { try dir.rename(target, to: name) }
+        } catch where error == .noEntry {
+            return  // no index yet: the first reader builds it
+        } catch {
+            dir.removeIfPresent("\(StateStore.liveDir)/\(StateStore.liveComplete)")
+        }
+    }
+
+    /// Under the lock: the job has recorded its end, or is forgotten.
+    func removeLive(_ id: JobID) {
+        dir.removeIfPresent("\(StateStore.liveDir)/\(id)")
+    }
+
+    /// Appends a queued job's `run` event (it has its slot and its pid) and
+    /// brings its live record up to date.
+    public func appendRun(_ job: Job) throws(JobctlError) {
+        try withLock { (_) throws(JobctlError) in
+            _ = try appendLocked(Records.encodeRun(job.id, pid: job.pid ?? 0, pidStart: job.pidStart, started: job.started))
+            writeLive(job.id, Records.encode(job), replacing: true)
+        }
+    }
+
+    /// The jobs that had not recorded an end, oldest first, from the index
+    /// (rebuilt from the log if it is not complete). Their live state is
+    /// still to be asked: a job whose monitor was killed is `lost`.
+    public func unendedJobs() throws(JobctlError) -> [Job] {
+        if let jobs = readLive() { return jobs }
+        return try withLock { (_) throws(JobctlError) -> [Job] in
+            if let jobs = readLive() { return jobs }  // rebuilt meanwhile
+            return try rebuildLive()
+        }
+    }
+
+    /// The index's jobs, or nil if it is missing or incomplete.
+    func readLive() -> [Job]? {
+        guard let d = try? dir.openIfPresent(StateStore.liveDir, [.readOnly, .directory]),
+              (try? d.status(of: StateStore.liveComplete)) != nil,
+              let entries = try? d.entries() else { return nil }
+        var jobs: [Job] = []
+        for e in entries where e.name.first != UInt8(ascii: ".") {
+            // Gone since the listing: the job has just ended.
+            guard let f = try? d.open(e.name, .readOnly), let b = try? f.readAll() else { continue }
+            b.withUnsafeBufferPointer { p in
+                StateStore.forEachLine(p) { line in
+                    switch line {
+                    case .whole(let j), .event(.start(let j)): jobs.append(j)
+                    default: break
+                    }
+                }
+            }
+        }
+        return jobs.sorted { $0.id < $1.id }
+    }
+
+    /// Under the lock: makes the index from a fold of the log.
+    func rebuildLive() throws(JobctlError) -> [Job] {
+        let jobs = (try loadAll().jobs).filter { $0.exit == nil }
+        let d = try subdirectory([Array(StateStore.liveDir.utf8)])
+        let keep = Set(jobs.map { Array(String($0.id).utf8) })
+        for e in (try? d.entries()) ?? [] where !keep.contains(e.name) {
+            try? d.remove(String(decoding: e.name, as: UTF8.self))
+        }
+        try attempt("cannot write \(shown)/\(StateStore.liveDir)") { () throws(Errno) in
+            for j in jobs { try d.open("\(j.id)", [.writeOnly, .create, .truncate]).writeAll(Records.encode(j)) }
+            _ = try d.open(StateStore.liveComplete, [.writeOnly, .create])
+        }
+        return jobs
+    }
+}
