@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
 #include <unistd.h>
 #include <sched.h>
@@ -139,6 +140,9 @@ void jc_drop_readonly_file_pages(void) {
         }
         line = next;
     }
+    // And the heap: what spawn allocated and freed before the fork is
+    // garbage here, but its pages were copied in; give the free ones back.
+    malloc_trim(0);
 }
 
 static void noop_handler(int sig) { (void)sig; }

@@ -12,7 +12,7 @@ func decodeString(_ json: [UInt8]) -> [UInt8]? {
     var got: [UInt8]?
     let line = Array("{\"k\":".utf8) + json + Array("}".utf8)
     let ok = line.withUnsafeBufferPointer { b in
-        JSONReader.parseObject(b) { _, v in if case .string(let s) = v { got = s } }
+        JSONReader.parseObject(b) { _, v in if let s = v.stringBytes { got = s } }
     }
     return ok ? got : nil
 }

@@ -112,6 +112,16 @@ public enum Records {
     /// The kinds of line, by their `event`.
     enum Kind { case start, exit, remove, job, run, join, unknown }
 
+    static func kind(_ s: UnsafeBufferPointer<UInt8>) -> Kind {
+        if s.equals("start") { return .start }
+        if s.equals("exit") { return .exit }
+        if s.equals("job") { return .job }
+        if s.equals("remove") { return .remove }
+        if s.equals("run") { return .run }
+        if s.equals("join") { return .join }
+        return .unknown
+    }
+
     /// Decodes one line (without its newline).
     public static func decode(_ line: UnsafeBufferPointer<UInt8>) -> Decoded {
         var v: Int64 = -1
@@ -134,6 +144,18 @@ public enum Records {
                 else if k.equals("owner") { job.owner = Int32(truncatingIfNeeded: n) }
                 else if k.equals("ownerstart") { job.ownerStart = UInt64(truncatingIfNeeded: n) }
                 else if k.equals("exitcode") { code = n }
+            case .text(let t):
+                // Read in place: the event and the times need no copy.
+                if k.equals("event") { kind = Records.kind(t) }
+                else if k.equals("started") {
+                    if let s = Timestamp.parse(t) { job.started = s } else { ok = false }
+                } else if k.equals("ended") {
+                    if let s = Timestamp.parse(t) { ended = s } else { ok = false }
+                } else if k.equals("name") { job.name = Array(t) }
+                else if k.equals("cwd") { job.cwd = Array(t) }
+                else if k.equals("log") { job.log = Array(t) }
+                else if k.equals("pool") { job.pool = Array(t) }
+                else if k.equals("stdin") { job.stdinPipe = t.elementsEqual("pipe".utf8) }
             case .string(let s):
                 if k.equals("event") {
                     if s.elementsEqual("start".utf8) { kind = .start }

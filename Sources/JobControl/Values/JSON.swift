@@ -18,7 +18,8 @@ public struct JSONWriter {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
         bytes.append(UInt8(ascii: "\""))
         bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        bytes.append(UInt8(ascii: "\""))  // two appends: an array literal here would allocate
+        bytes.append(UInt8(ascii: ":"))
         needsComma = true
     }
 
@@ -132,13 +133,26 @@ public struct JSONWriter {
 }
 
 /// A value of the flat objects jobctl writes.
-public enum JSONValue: Equatable {
+public enum JSONValue {
     case string([UInt8])
+    /// A string of printable ASCII without escapes, as the bytes of the line
+    /// it is in (valid during the visit only): most of what jobctl writes,
+    /// read without an allocation. `stringBytes` copies either kind.
+    case text(UnsafeBufferPointer<UInt8>)
     case int(Int64)
     case bool(Bool)
     case null
     case strings([[UInt8]])
     case other  // a value of a kind jobctl does not write (from a newer version)
+
+    /// The bytes of a string value, of either kind.
+    public var stringBytes: [UInt8]? {
+        switch self {
+        case .string(let s): return s
+        case .text(let t): return Array(t)
+        default: return nil
+        }
+    }
 }
 
 /// Reads one line holding a flat JSON object. Returns nil for anything that
@@ -185,7 +199,9 @@ public struct JSONReader {
         ws()
         guard i < b.count else { return nil }
         switch b[i] {
-        case UInt8(ascii: "\""): return string().map { .string($0) }
+        case UInt8(ascii: "\""):
+            if let t = plainText() { return .text(t) }
+            return string().map { .string($0) }
         case UInt8(ascii: "["):
             i += 1
             var items: [[UInt8]] = []
@@ -212,6 +228,23 @@ public struct JSONReader {
         case UInt8(ascii: "n"): return literal("null", .null)
         default: return number()
         }
+    }
+
+    /// A string literal of printable ASCII with no escape, as a span; nil
+    /// (and nothing consumed) for any other, which `string()` decodes.
+    mutating func plainText() -> UnsafeBufferPointer<UInt8>? {
+        var k = i + 1
+        while k < b.count {
+            let c = b[k]
+            if c == UInt8(ascii: "\"") {
+                let t = UnsafeBufferPointer(rebasing: b[(i + 1)..<k])
+                i = k + 1
+                return t
+            }
+            if c < 0x20 || c >= 0x7f || c == UInt8(ascii: "\\") { return nil }
+            k += 1
+        }
+        return nil
     }
 
     mutating func literal(_ word: StaticString, _ v: JSONValue) -> JSONValue? {

@@ -32,19 +32,26 @@ public enum Timestamp {
         let days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
         let rem = secs - days * 86400
         let (y, m, d) = civil(days)
-        func put(_ v: Int64, _ width: Int) {
-            var div: Int64 = 1
-            for _ in 1..<width { div *= 10 }
-            var v = v
-            if v >= div * 10 { v %= div * 10 }
-            while div > 0 {
-                out.append(UInt8(48 + v / div % 10))
-                div /= 10
+        // Written into 27 bytes on the stack and appended once: an append
+        // per digit cost a uniqueness check each (ps --json writes two of
+        // these per job).
+        var buf: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &buf) { b in
+            var at = 0
+            func put(_ v: Int64, _ width: Int) {
+                var v = v
+                for k in stride(from: width - 1, through: 0, by: -1) {
+                    b[at + k] = UInt8(48 + v % 10)
+                    v /= 10
+                }
+                at += width
             }
+            func sep(_ c: UInt8) { b[at] = c; at += 1 }
+            put(y, 4); sep(45); put(m, 2); sep(45); put(d, 2); sep(84)
+            put(rem / 3600, 2); sep(58); put(rem / 60 % 60, 2); sep(58); put(rem % 60, 2)
+            sep(46); put(frac, 6); sep(90)
+            out.append(contentsOf: b[0..<at])
         }
-        put(y, 4); out.append(45); put(m, 2); out.append(45); put(d, 2); out.append(84)
-        put(rem / 3600, 2); out.append(58); put(rem / 60 % 60, 2); out.append(58); put(rem % 60, 2)
-        out.append(46); put(frac, 6); out.append(90)
     }
 
     public static func format(micros: Int64) -> String {
@@ -61,12 +68,12 @@ public enum Timestamp {
     }
 
     /// Parses what `format` writes (fraction optional); nil otherwise.
-    public static func parse(_ b: [UInt8]) -> Int64? {
+    public static func parse<Bytes: RandomAccessCollection>(_ b: Bytes) -> Int64? where Bytes.Element == UInt8, Bytes.Index == Int {
         guard b.count >= 20, b.last == UInt8(ascii: "Z") else { return nil }
         func num(_ from: Int, _ len: Int) -> Int64? {
             var v: Int64 = 0
             for k in from..<from + len {
-                let c = b[k]
+                let c = b[b.startIndex + k]
                 guard c >= 48 && c <= 57 else { return nil }
                 v = v * 10 + Int64(c - 48)
             }
@@ -76,7 +83,7 @@ public enum Timestamp {
               let mi = num(14, 2), let s = num(17, 2) else { return nil }
         var micros: Int64 = 0
         if b.count > 20 {
-            guard b[19] == UInt8(ascii: "."), b.count - 21 <= 9, let f = num(20, b.count - 21) else { return nil }
+            guard b[b.startIndex + 19] == UInt8(ascii: "."), b.count - 21 <= 9, let f = num(20, b.count - 21) else { return nil }
             var scaled = f
             var digits = b.count - 21
             while digits < 6 { scaled *= 10; digits += 1 }
