@@ -19,6 +19,7 @@ public struct Errno: Error, Equatable, Hashable, Sendable {
     public static let exists = Errno(rawValue: EEXIST)
     public static let tooManyOpenFiles = Errno(rawValue: EMFILE)
     public static let noSpace = Errno(rawValue: ENOSPC)
+    public static let quotaExceeded = Errno(rawValue: EDQUOT)
     public static let brokenPipe = Errno(rawValue: EPIPE)
     public static let tooManyLinks = Errno(rawValue: ELOOP)
 }
