@@ -14,7 +14,9 @@ func complete(_ args: [String], stateDir: [UInt8]?) throws(JobctlError) -> Int32
     switch args[0] {
     case "jobs", "running", "finished":
         var names = Set<[UInt8]>()
-        for j in try args[0] == "running" ? store.unendedJobs() : store.loadAll().jobs {
+        let jobs = try args[0] == "running" ? store.unendedJobs() : store.loadAll().jobs
+        keepUntilExit(jobs)
+        for j in jobs {
             let ended = args[0] == "jobs" ? nil : backend.state(of: j).hasEnded
             if ended == (args[0] == "running") { continue }
             words.append(Array(String(j.id).utf8))

@@ -71,5 +71,7 @@ func handlePs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> 
         try out.write(renderTable(rows, now: wallClockMicros()))
     }
     try out.flush()
+    keepUntilExit(jobs)
+    keepUntilExit(rows)
     return 0
 }
