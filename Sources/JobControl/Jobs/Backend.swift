@@ -9,7 +9,9 @@ public protocol Backend {
     var store: StateStore { get }
     /// Starts a job; returns its id once it runs, or is queued (in a pool,
     /// or a scheduler's queue). A job that cannot start leaves nothing.
-    func start(_ request: SpawnRequest) throws(JobctlError) -> JobID
+    /// `announce` hands the id to the caller as soon as the job exists; a
+    /// job still queued when it returns false never runs.
+    func start(_ request: SpawnRequest, announce: (JobID) -> Bool) throws(JobctlError) -> JobID
     /// Delivers `request` to the job's whole process tree; false if the job
     /// had already ended.
     @discardableResult
@@ -52,8 +54,8 @@ public struct LocalBackend: Backend {
     public let store: StateStore
     public init(store: StateStore) { self.store = store }
 
-    public func start(_ request: SpawnRequest) throws(JobctlError) -> JobID {
-        try Spawner(store: store).spawn(request)
+    public func start(_ request: SpawnRequest, announce: (JobID) -> Bool) throws(JobctlError) -> JobID {
+        try Spawner(store: store).spawn(request, announce: announce)
     }
     @discardableResult
     public func signal(_ job: Job, _ request: KillRequest) throws(JobctlError) -> Bool {

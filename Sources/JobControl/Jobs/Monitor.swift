@@ -34,6 +34,9 @@ final class Monitor {
     /// The write end of the job's stdin fifo that keeps it from seeing EOF
     /// until `send --eof` (or the monitor's end).
     var pipeKeepalive: FileDescriptor?
+    /// A pool job's permission to start: `spawn` writes a byte once the
+    /// caller has the job's id; EOF without it means nobody learnt of it.
+    var go: FileDescriptor?
 
     /// Blocks the signals the loop reads (SIGCHLD, kill requests, TERM, HUP,
     /// and `extraSignals`), ignores SIGPIPE, and becomes a subreaper.
@@ -118,7 +121,7 @@ final class Monitor {
             for fd: CInt in 0...2 where !stdio.contains(fd) { try? null.duplicate(onto: fd) }
         }
         let owned = [signals.fd.rawValue, timeoutTimer.fd.rawValue, graceTimer.fd.rawValue, store.dirFD,
-                     ownerPidfd?.rawValue, lock?.rawValue, pipeKeepalive?.rawValue].compactMap { $0 }
+                     ownerPidfd?.rawValue, lock?.rawValue, pipeKeepalive?.rawValue, go?.rawValue].compactMap { $0 }
         Processes.closeDescriptors(except: owned + keep)
         // A monitor lives as long as its job: keep only what the loop needs.
         Processes.dropProgramPages()
@@ -174,6 +177,7 @@ final class Monitor {
         // As in startDetached, but the job's own stdio stays.
         detachFromCaller(stdio: [stdin, stdout, stderr], keep: [stdin, stdout, stderr])
         complaintFD = stderr
+        if !allowedToStart() { neverRan(ExitStatus(code: -SignalNumber.kill)) }
         // The job holds its slot too: the slot is free only once the job's
         // last process is gone, even if this monitor is killed first.
         let turn = waitForTurn()
@@ -213,6 +217,16 @@ final class Monitor {
         // The slot stays held here, and in the job, until both are done.
         _ = loop()
         Processes.exitNow(0)
+    }
+
+    /// Waits for spawn's go (one byte) on a pool job's pipe: false if spawn
+    /// could not give the caller the id, or died before it could.
+    func allowedToStart() -> Bool {
+        guard let fd = go?.rawValue else { return true }
+        defer { go = nil }
+        var b: [UInt8] = [0]
+        let n = (try? b.withUnsafeMutableBytes { p in Result { () throws(Errno) in try StandardStreams.read(fd, into: p) } }.get()) ?? 0
+        return n == 1
     }
 
     /// Records the end of a queued job that never ran. Never returns.

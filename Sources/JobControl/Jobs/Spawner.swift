@@ -116,13 +116,16 @@ public struct Spawner {
 
     /// `jobctl spawn`: returns the new job's id once its command has been
     /// exec'd, or throws 126/127 (and leaves no job) when it cannot be.
-    public func spawn(_ request: SpawnRequest) throws(JobctlError) -> JobID {
-        try spawnWithMonitor(request).id
+    /// `announce` gives the id to the caller; a pool job starts only once it
+    /// has (if it returns false, the job is recorded killed and never runs).
+    public func spawn(_ request: SpawnRequest, announce: (JobID) -> Bool = { _ in true }) throws(JobctlError) -> JobID {
+        try spawnWithMonitor(request, announce: announce).id
     }
 
     /// `spawn`, also telling the monitor's pid (a child of the caller, which
     /// must reap it if it outlives it).
-    public func spawnWithMonitor(_ request: SpawnRequest) throws(JobctlError) -> (id: JobID, monitor: Int32) {
+    public func spawnWithMonitor(_ request: SpawnRequest,
+                                 announce: (JobID) -> Bool = { _ in true }) throws(JobctlError) -> (id: JobID, monitor: Int32) {
         if insideDaemonJob() { throw Spawner.daemonRefusal }
         let ownerFD = try ownerPidfd(request)
         let own = try owner(request)
@@ -186,15 +189,29 @@ public struct Spawner {
         let env = environment(id: id, name: job.name, extra: request.environment)
 
         let status = try attempt("cannot create a pipe") { () throws(Errno) in try Pipe() }
+        // A pool job waits for this pipe's byte before it may start: the
+        // caller has its id by then (a job nobody learnt of never runs).
+        let go: Pipe? = request.pool == nil ? nil : try attempt("cannot create a pipe") { () throws(Errno) in try Pipe() }
+        var goRead: CInt? = nil
+        switch go {
+        case .some(let g): goRead = g.read.rawValue
+        case .none: break
+        }
         let monitorPid = try forkMonitor(job, request, env: env, cwd: request.directory == nil ? nil : cwd,
                                          devNull: devNull, fifoRead: fifoRead, out: out, err: err,
-                                         ownerPidfd: ownerFD, lock: lock, keepalive: keepalive, status: status.write)
+                                         ownerPidfd: ownerFD, lock: lock, keepalive: keepalive,
+                                         go: goRead, status: status.write)
         if let failure = try StatusPipe.read(status.read, job: id) {
             // Reap the monitor: it has nothing left to do.
             _ = Processes.reap(monitorPid, wait: true)
             throw failure.error(command: request.command[0], directory: request.directory)
         }
         succeeded = true
+        let given = announce(id)
+        switch go {
+        case .some(let g) where given: try? g.write.writeAll([1])
+        default: break  // closed without a byte: the pool job never runs
+        }
         return (id, monitorPid)
     }
 
@@ -205,11 +222,12 @@ public struct Spawner {
                              out: borrowing FileDescriptor?, err: borrowing FileDescriptor?,
                              ownerPidfd: consuming FileDescriptor?,
                              lock: consuming FileDescriptor?, keepalive: consuming FileDescriptor?,
-                             status: consuming FileDescriptor) throws(JobctlError) -> Int32 {
+                             go: CInt?, status: consuming FileDescriptor) throws(JobctlError) -> Int32 {
         let pid = try attempt("cannot fork") { () throws(Errno) in try Processes.fork() }
         if pid == 0 {
             becomeMonitor(job, request, env: env, cwd: cwd, devNull: devNull, fifoRead: fifoRead, out: out, err: err,
-                          ownerPidfd: ownerPidfd, lock: lock, keepalive: keepalive, status: status)
+                          ownerPidfd: ownerPidfd, lock: lock, keepalive: keepalive,
+                          go: go.map { FileDescriptor(rawValue: $0) }, status: status)
         }
         return pid
     }
@@ -222,7 +240,7 @@ public struct Spawner {
                                out: borrowing FileDescriptor?, err: borrowing FileDescriptor?,
                                ownerPidfd: consuming FileDescriptor?,
                                lock: consuming FileDescriptor?, keepalive: consuming FileDescriptor?,
-                               status: consuming FileDescriptor) -> Never {
+                               go: consuming FileDescriptor?, status: consuming FileDescriptor) -> Never {
         let m: Monitor
         do throws(JobctlError) {
             m = try Monitor(store: store, job: job, ownerPidfd: ownerPidfd, timeout: request.timeout,
@@ -233,6 +251,7 @@ public struct Spawner {
         }
         m.lock = lock
         m.pipeKeepalive = keepalive
+        m.go = go
         let null = devNull.rawValue, fifo = fifoRead.number, output = out.number, errors = err.number
         m.startDetached(env: env, cwd: cwd, stdin: request.socketFD ?? fifo ?? null,
                         stdout: request.socketFD ?? output!, stderr: errors ?? output!, status: status)

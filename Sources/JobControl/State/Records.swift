@@ -52,7 +52,7 @@ public enum Records {
             w.timestamp("ended", micros: t)
         }
         w.endObject()
-        w.bytes.append(10)
+        w.append(10)
         return w.bytes
     }
 
@@ -65,7 +65,7 @@ public enum Records {
         w.field("exitcode", e.code)
         w.timestamp("ended", micros: ended)
         w.endObject()
-        w.bytes.append(10)
+        w.append(10)
         return w.bytes
     }
 
@@ -80,7 +80,7 @@ public enum Records {
         w.field("pidstart", pidStart)
         w.timestamp("started", micros: started)
         w.endObject()
-        w.bytes.append(10)
+        w.append(10)
         return w.bytes
     }
 
@@ -92,10 +92,10 @@ public enum Records {
         w.beginObject()
         w.field("v", version)
         w.key("event")
-        JSONWriter.appendString(Array(UnsafeBufferPointer(start: event.utf8Start, count: event.utf8CodeUnitCount)), to: &w.bytes)
+        w.string(Array(UnsafeBufferPointer(start: event.utf8Start, count: event.utf8CodeUnitCount)))
         w.field("id", id)
         w.endObject()
-        w.bytes.append(10)
+        w.append(10)
         return w.bytes
     }
 
@@ -122,6 +122,42 @@ public enum Records {
         return .unknown
     }
 
+    /// The keys jobctl reads.
+    enum Field {
+        case v, id, pid, pgid, pidstart, monitor, monitorstart, owner, ownerstart, exitcode
+        case event, started, ended, name, cwd, log, pool, stdin, command, daemon, joined, unknown
+    }
+
+    /// Which key `k` is: by its length and first byte, then one comparison,
+    /// rather than a comparison with every key the format has.
+    static func field(_ k: UnsafeBufferPointer<UInt8>) -> Field {
+        guard let first = k.first else { return .unknown }
+        let guess: (Field, StaticString)
+        switch (k.count, first) {
+        case (1, UInt8(ascii: "v")): return .v
+        case (2, UInt8(ascii: "i")): guess = (.id, "id")
+        case (3, UInt8(ascii: "p")): guess = (.pid, "pid")
+        case (3, UInt8(ascii: "c")): guess = (.cwd, "cwd")
+        case (3, UInt8(ascii: "l")): guess = (.log, "log")
+        case (4, UInt8(ascii: "p")): guess = k[1] == UInt8(ascii: "g") ? (.pgid, "pgid") : (.pool, "pool")
+        case (4, UInt8(ascii: "n")): guess = (.name, "name")
+        case (5, UInt8(ascii: "e")): guess = k[1] == UInt8(ascii: "v") ? (.event, "event") : (.ended, "ended")
+        case (5, UInt8(ascii: "o")): guess = (.owner, "owner")
+        case (5, UInt8(ascii: "s")): guess = (.stdin, "stdin")
+        case (6, UInt8(ascii: "d")): guess = (.daemon, "daemon")
+        case (6, UInt8(ascii: "j")): guess = (.joined, "joined")
+        case (7, UInt8(ascii: "m")): guess = (.monitor, "monitor")
+        case (7, UInt8(ascii: "s")): guess = (.started, "started")
+        case (7, UInt8(ascii: "c")): guess = (.command, "command")
+        case (8, UInt8(ascii: "p")): guess = (.pidstart, "pidstart")
+        case (8, UInt8(ascii: "e")): guess = (.exitcode, "exitcode")
+        case (10, UInt8(ascii: "o")): guess = (.ownerstart, "ownerstart")
+        case (12, UInt8(ascii: "m")): guess = (.monitorstart, "monitorstart")
+        default: return .unknown
+        }
+        return k.equals(guess.1) ? guess.0 : .unknown
+    }
+
     /// Decodes one line (without its newline).
     public static func decode(_ line: UnsafeBufferPointer<UInt8>) -> Decoded {
         var v: Int64 = -1
@@ -132,53 +168,51 @@ public enum Records {
         var ended: Int64?
         var ok = true
         let parsed = JSONReader.parseObject(line) { k, value in
+            let f = Records.field(k)
             switch value {
             case .int(let n):
-                if k.equals("v") { v = n }
-                else if k.equals("id") { job.id = n > 0 && n <= Int64(Int.max) ? Int(n) : 0 }
-                else if k.equals("pid") { job.pid = Int32(truncatingIfNeeded: n) }
-                else if k.equals("pgid") { job.pgid = Int32(truncatingIfNeeded: n) }
-                else if k.equals("pidstart") { job.pidStart = UInt64(truncatingIfNeeded: n) }
-                else if k.equals("monitor") { job.monitor = Int32(truncatingIfNeeded: n) }
-                else if k.equals("monitorstart") { job.monitorStart = UInt64(truncatingIfNeeded: n) }
-                else if k.equals("owner") { job.owner = Int32(truncatingIfNeeded: n) }
-                else if k.equals("ownerstart") { job.ownerStart = UInt64(truncatingIfNeeded: n) }
-                else if k.equals("exitcode") { code = n }
+                switch f {
+                case .v: v = n
+                case .id: job.id = n > 0 && n <= Int64(Int.max) ? Int(n) : 0
+                case .pid: job.pid = Int32(truncatingIfNeeded: n)
+                case .pgid: job.pgid = Int32(truncatingIfNeeded: n)
+                case .pidstart: job.pidStart = UInt64(truncatingIfNeeded: n)
+                case .monitor: job.monitor = Int32(truncatingIfNeeded: n)
+                case .monitorstart: job.monitorStart = UInt64(truncatingIfNeeded: n)
+                case .owner: job.owner = Int32(truncatingIfNeeded: n)
+                case .ownerstart: job.ownerStart = UInt64(truncatingIfNeeded: n)
+                case .exitcode: code = n
+                default: break
+                }
             case .text(let t):
                 // Read in place: the event and the times need no copy.
-                if k.equals("event") { kind = Records.kind(t) }
-                else if k.equals("started") {
-                    if let s = Timestamp.parse(t) { job.started = s } else { ok = false }
-                } else if k.equals("ended") {
-                    if let s = Timestamp.parse(t) { ended = s } else { ok = false }
-                } else if k.equals("name") { job.name = Array(t) }
-                else if k.equals("cwd") { job.cwd = Array(t) }
-                else if k.equals("log") { job.log = Array(t) }
-                else if k.equals("pool") { job.pool = Array(t) }
-                else if k.equals("stdin") { job.stdinPipe = t.elementsEqual("pipe".utf8) }
+                switch f {
+                case .event: kind = Records.kind(t)
+                case .started: if let s = Timestamp.parse(t) { job.started = s } else { ok = false }
+                case .ended: if let s = Timestamp.parse(t) { ended = s } else { ok = false }
+                case .name: job.name = Array(t)
+                case .cwd: job.cwd = Array(t)
+                case .log: job.log = Array(t)
+                case .pool: job.pool = Array(t)
+                case .stdin: job.stdinPipe = t.elementsEqual("pipe".utf8)
+                default: break
+                }
             case .string(let s):
-                if k.equals("event") {
-                    if s.elementsEqual("start".utf8) { kind = .start }
-                    else if s.elementsEqual("exit".utf8) { kind = .exit }
-                    else if s.elementsEqual("remove".utf8) { kind = .remove }
-                    else if s.elementsEqual("job".utf8) { kind = .job }
-                    else if s.elementsEqual("run".utf8) { kind = .run }
-                    else if s.elementsEqual("join".utf8) { kind = .join }
-                } else if k.equals("name") { job.name = s }
-                else if k.equals("cwd") { job.cwd = s }
-                else if k.equals("log") { job.log = s }
-                else if k.equals("pool") { job.pool = s }
-                else if k.equals("stdin") { job.stdinPipe = s.elementsEqual("pipe".utf8) }
-                else if k.equals("started") {
-                    if let t = Timestamp.parse(s) { job.started = t } else { ok = false }
-                } else if k.equals("ended") {
-                    if let t = Timestamp.parse(s) { ended = t } else { ok = false }
+                switch f {
+                case .event: kind = s.withUnsafeBufferPointer(Records.kind)
+                case .started: if let t = Timestamp.parse(s) { job.started = t } else { ok = false }
+                case .ended: if let t = Timestamp.parse(s) { ended = t } else { ok = false }
+                case .name: job.name = s
+                case .cwd: job.cwd = s
+                case .log: job.log = s
+                case .pool: job.pool = s
+                case .stdin: job.stdinPipe = s.elementsEqual("pipe".utf8)
+                default: break
                 }
             case .strings(let a):
-                if k.equals("command") { job.command = a }
+                if f == .command { job.command = a }
             case .bool(let b):
-                if k.equals("daemon") { job.daemon = b }
-                else if k.equals("joined") { job.joined = b }
+                if f == .daemon { job.daemon = b } else if f == .joined { job.joined = b }
             case .null, .other:
                 break
             }

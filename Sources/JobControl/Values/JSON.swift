@@ -5,112 +5,176 @@ import JobControlSystem
 /// not part of valid UTF-8 is written as `\udcXX`, Python's surrogateescape,
 /// so `os.fsencode(json.loads(s))` gives the original bytes back, and so does
 /// `JSONReader` here.
+/// A growable byte buffer written through a pointer: JSON is written a
+/// byte or a few at a time, and an Array append checks capacity and
+/// uniqueness on each (that was a third of `ps --json`).
+final class ByteBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+    }
+    deinit { base.deallocate() }
+
+    /// Makes room for `n` more bytes; returns where they go.
+    @inline(__always) func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if count + n > capacity { grow(count + n) }
+        return base + count
+    }
+    @inline(never) private func grow(_ need: Int) {
+        var c = capacity * 2
+        while c < need { c *= 2 }
+        let nb = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        nb.update(from: base, count: count)
+        base.deallocate()
+        base = nb
+        capacity = c
+    }
+    @inline(__always) func append(_ b: UInt8) { reserve(1).pointee = b; count += 1 }
+    @inline(__always) func append(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        reserve(n).update(from: p, count: n)
+        count += n
+    }
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+}
+
 public struct JSONWriter {
-    public var bytes: [UInt8] = []
+    let buffer: ByteBuffer
     private var needsComma = false
 
-    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 256) { buffer = ByteBuffer(capacity: capacity) }
 
-    public mutating func beginObject() { bytes.append(UInt8(ascii: "{")); needsComma = false }
-    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma = true }
+    /// What has been written.
+    public var bytes: [UInt8] { buffer.bytes }
+    public var count: Int { buffer.count }
+    /// Starts again, keeping the memory (for a writer reused per chunk).
+    public mutating func reset() { buffer.count = 0; needsComma = false }
+    public func append(_ b: UInt8) { buffer.append(b) }
+
+    public mutating func beginObject() { buffer.append(UInt8(ascii: "{")); needsComma = false }
+    public mutating func endObject() { buffer.append(UInt8(ascii: "}")); needsComma = true }
 
     public mutating func key(_ k: StaticString) {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))  // two appends: an array literal here would allocate
-        bytes.append(UInt8(ascii: ":"))
+        let n = k.utf8CodeUnitCount
+        var p = buffer.reserve(n + 4)
+        if needsComma { p.pointee = UInt8(ascii: ","); p += 1 }
+        p.pointee = UInt8(ascii: "\"")
+        (p + 1).update(from: k.utf8Start, count: n)
+        p[n + 1] = UInt8(ascii: "\"")
+        p[n + 2] = UInt8(ascii: ":")
+        buffer.count = buffer.base.distance(to: p) + n + 3
         needsComma = true
     }
 
-    public mutating func field(_ k: StaticString, _ v: [UInt8]) { key(k); JSONWriter.appendString(v, to: &bytes) }
+    public mutating func field(_ k: StaticString, _ v: [UInt8]) { key(k); string(v) }
     public mutating func field(_ k: StaticString, _ v: String) { field(k, Array(v.utf8)) }
-    public mutating func field(_ k: StaticString, _ v: Int64) { key(k); JSONWriter.appendInt(v, to: &bytes) }
+    public mutating func field(_ k: StaticString, _ v: Int64) { key(k); int(v) }
     public mutating func field(_ k: StaticString, _ v: Int) { field(k, Int64(v)) }
     public mutating func field(_ k: StaticString, _ v: Int32) { field(k, Int64(v)) }
     public mutating func field(_ k: StaticString, _ v: UInt64) {
         key(k)
-        if v <= UInt64(Int64.max) { JSONWriter.appendInt(Int64(v), to: &bytes) } else { bytes.append(contentsOf: String(v).utf8) }
+        if v <= UInt64(Int64.max) { int(Int64(v)) } else { raw(Array(String(v).utf8)) }
     }
     /// An RFC 3339 timestamp as a JSON string.
     public mutating func timestamp(_ k: StaticString, micros: Int64) {
         key(k)
-        bytes.append(34)
-        Timestamp.append(micros: micros, to: &bytes)
-        bytes.append(34)
+        let p = buffer.reserve(Timestamp.width + 2)
+        p.pointee = 34
+        Timestamp.write(micros: micros, to: p + 1)
+        p[Timestamp.width + 1] = 34
+        buffer.count += Timestamp.width + 2
     }
     /// Ends a line: one object per line.
-    public mutating func newline() { bytes.append(10); needsComma = false }
+    public mutating func newline() { buffer.append(10); needsComma = false }
 
-    /// Decimal digits without building a String.
-    static func appendInt(_ v: Int64, to out: inout [UInt8]) {
-        if v < 0 {
-            out.append(45)
-            if v == Int64.min { out.append(contentsOf: "9223372036854775808".utf8); return }
-        }
-        var m = v < 0 ? -v : v
-        var buf: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch on the stack
-        var n = 0
-        withUnsafeMutableBytes(of: &buf) { b in
-            repeat {
-                b[23 - n] = UInt8(48 + m % 10)
-                m /= 10
-                n += 1
-            } while m > 0
-            out.append(contentsOf: b[(24 - n)...])
-        }
-    }
-    public mutating func field(_ k: StaticString, _ v: Bool) { key(k); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
-    public mutating func null(_ k: StaticString) { key(k); bytes.append(contentsOf: "null".utf8) }
+    public mutating func field(_ k: StaticString, _ v: Bool) { key(k); raw(v ? "true" : "false") }
+    public mutating func null(_ k: StaticString) { key(k); raw("null") }
     public mutating func field(_ k: StaticString, _ v: [[UInt8]]) {
         key(k)
-        bytes.append(UInt8(ascii: "["))
+        buffer.append(UInt8(ascii: "["))
         for (i, s) in v.enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            JSONWriter.appendString(s, to: &bytes)
+            if i > 0 { buffer.append(UInt8(ascii: ",")) }
+            string(s)
         }
-        bytes.append(UInt8(ascii: "]"))
+        buffer.append(UInt8(ascii: "]"))
+    }
+
+    func raw(_ s: StaticString) { buffer.append(s.utf8Start, s.utf8CodeUnitCount) }
+    func raw(_ b: [UInt8]) { b.withUnsafeBufferPointer { buffer.append($0.baseAddress!, $0.count) } }
+
+    /// Decimal digits without building a String.
+    func int(_ v: Int64) {
+        if v == Int64.min { raw("-9223372036854775808"); return }
+        var m = v < 0 ? -v : v
+        var digits = 1
+        var t = m
+        while t >= 10 { t /= 10; digits += 1 }
+        let n = digits + (v < 0 ? 1 : 0)
+        let p = buffer.reserve(n)
+        if v < 0 { p.pointee = 45 }
+        for k in stride(from: n - 1, through: n - digits, by: -1) {
+            p[k] = UInt8(48 + m % 10)
+            m /= 10
+        }
+        buffer.count += n
     }
 
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// Appends `s` as a JSON string literal.
-    public static func appendString(_ s: [UInt8], to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
+    /// Appends `s` as a JSON string literal: valid UTF-8 as is, `"`, `\\`
+    /// and controls escaped, any other byte as `\udcXX`.
+    func string(_ s: [UInt8]) {
         s.withUnsafeBufferPointer { b in
+            // At most 6 bytes out per byte in (`\udcXX`), and the quotes.
+            var o = buffer.reserve(b.count * 6 + 2)
+            o.pointee = UInt8(ascii: "\""); o += 1
             var i = 0
             let n = b.count
             while i < n {
                 let c = b[i]
                 if c >= 0x20 && c < 0x7f && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") {
-                    out.append(c); i += 1; continue
+                    o.pointee = c; o += 1; i += 1
+                    continue
                 }
                 if c < 0x80 {
                     switch c {
-                    case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-                    case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-                    case 10: out.append(contentsOf: [92, UInt8(ascii: "n")])
-                    case 9: out.append(contentsOf: [92, UInt8(ascii: "t")])
-                    case 13: out.append(contentsOf: [92, UInt8(ascii: "r")])
-                    default: escape(0x00, c, &out)
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"): o[0] = 92; o[1] = c; o += 2
+                    case 10: o[0] = 92; o[1] = UInt8(ascii: "n"); o += 2
+                    case 9: o[0] = 92; o[1] = UInt8(ascii: "t"); o += 2
+                    case 13: o[0] = 92; o[1] = UInt8(ascii: "r"); o += 2
+                    default: JSONWriter.escape(0x00, c, &o)
                     }
                     i += 1
                     continue
                 }
-                let len = validUTF8Length(b, i)
+                let len = JSONWriter.validUTF8Length(b, i)
                 if len > 0 {
-                    out.append(contentsOf: b[i..<i + len]); i += len
+                    for k in 0..<len { o[k] = b[i + k] }
+                    o += len; i += len
                 } else {
-                    escape(0xdc, c, &out); i += 1  // surrogateescape: U+DC80...U+DCFF
+                    JSONWriter.escape(0xdc, c, &o); i += 1  // surrogateescape: U+DC80...U+DCFF
                 }
             }
+            o.pointee = UInt8(ascii: "\""); o += 1
+            buffer.count = buffer.base.distance(to: o)
         }
-        out.append(UInt8(ascii: "\""))
     }
 
-    private static func escape(_ high: UInt8, _ low: UInt8, _ out: inout [UInt8]) {
-        out.append(contentsOf: [92, UInt8(ascii: "u"), hex[Int(high >> 4)], hex[Int(high & 15)],
-                                hex[Int(low >> 4)], hex[Int(low & 15)]])
+    /// `string`, onto an array (for callers outside a writer).
+    public static func appendString(_ s: [UInt8], to out: inout [UInt8]) {
+        let w = JSONWriter(capacity: s.count * 6 + 2)
+        w.string(s)
+        out += w.bytes
+    }
+
+    private static func escape(_ high: UInt8, _ low: UInt8, _ o: inout UnsafeMutablePointer<UInt8>) {
+        o[0] = 92; o[1] = UInt8(ascii: "u")
+        o[2] = hex[Int(high >> 4)]; o[3] = hex[Int(high & 15)]
+        o[4] = hex[Int(low >> 4)]; o[5] = hex[Int(low & 15)]
+        o += 6
     }
 
     /// Length of the well-formed UTF-8 sequence at `i` (Unicode table 3-7), or 0.

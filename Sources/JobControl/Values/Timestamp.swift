@@ -24,33 +24,38 @@ public enum Timestamp {
         return era * 146_097 + doe - 719_468
     }
 
-    /// Appends the timestamp's bytes: the hot path of `ps --json` and of
-    /// every record, so no String is built.
-    public static func append(micros: Int64, to out: inout [UInt8]) {
+    /// The length of every timestamp written: `2026-11-25T17:24:48.123456Z`.
+    public static let width = 27
+
+    /// Writes the timestamp's `width` bytes at `p`: the hot path of
+    /// `ps --json` and of every record, so no String is built.
+    public static func write(micros: Int64, to p: UnsafeMutablePointer<UInt8>) {
         let secs = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
         let frac = micros - secs * 1_000_000
         let days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
         let rem = secs - days * 86400
         let (y, m, d) = civil(days)
-        // Written into 27 bytes on the stack and appended once: an append
-        // per digit cost a uniqueness check each (ps --json writes two of
-        // these per job).
+        var at = 0
+        func put(_ v: Int64, _ width: Int) {
+            var v = v
+            for k in stride(from: width - 1, through: 0, by: -1) {
+                p[at + k] = UInt8(48 + v % 10)
+                v /= 10
+            }
+            at += width
+        }
+        func sep(_ c: UInt8) { p[at] = c; at += 1 }
+        put(y, 4); sep(45); put(m, 2); sep(45); put(d, 2); sep(84)
+        put(rem / 3600, 2); sep(58); put(rem / 60 % 60, 2); sep(58); put(rem % 60, 2)
+        sep(46); put(frac, 6); sep(90)
+    }
+
+    public static func append(micros: Int64, to out: inout [UInt8]) {
         var buf: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &buf) { b in
-            var at = 0
-            func put(_ v: Int64, _ width: Int) {
-                var v = v
-                for k in stride(from: width - 1, through: 0, by: -1) {
-                    b[at + k] = UInt8(48 + v % 10)
-                    v /= 10
-                }
-                at += width
-            }
-            func sep(_ c: UInt8) { b[at] = c; at += 1 }
-            put(y, 4); sep(45); put(m, 2); sep(45); put(d, 2); sep(84)
-            put(rem / 3600, 2); sep(58); put(rem / 60 % 60, 2); sep(58); put(rem % 60, 2)
-            sep(46); put(frac, 6); sep(90)
-            out.append(contentsOf: b[0..<at])
+            let p = b.bindMemory(to: UInt8.self).baseAddress!
+            write(micros: micros, to: p)
+            out.append(contentsOf: UnsafeBufferPointer(start: p, count: width))
         }
     }
 

@@ -61,9 +61,9 @@ func handlePs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> 
         var w = JSONWriter(capacity: 1 << 16)
         for (j, st) in rows {
             jsonLine(j, st, into: &w)
-            if w.bytes.count >= 1 << 16 {
+            if w.count >= 1 << 16 {
                 try out.write(w.bytes)
-                w.bytes.removeAll(keepingCapacity: true)
+                w.reset()
             }
         }
         try out.write(w.bytes)

@@ -28,10 +28,13 @@ func handleSpawn(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
     let req = try spawnRequest(opts)
     let store = try openStore(stateDir)
     let backend = LocalBackend(store: store)
-    let id = try backend.start(req)
-    do throws(JobctlError) {
-        try printOut("\(id)\n")
-    } catch {
+    // The id is printed as soon as the job exists: a pool job waits for it
+    // before it may start.
+    var unprinted: JobctlError?
+    let id = try backend.start(req) { id in
+        do throws(JobctlError) { try printOut("\(id)\n"); return true } catch { unprinted = error; return false }
+    }
+    if let error = unprinted {
         // The id is the caller's only handle on the job: a job nobody
         // can learn of is not left running. It is killed (its whole
         // tree), waited for, and stays recorded as killed.
