@@ -292,6 +292,12 @@ public struct FileStatus: Sendable {
 }
 
 /// Writes all of `bytes` to a descriptor this code does not own (stdout).
+public func writeAll(fd: CInt, _ bytes: UnsafeRawBufferPointer) throws(Errno) {
+    var done = 0
+    while done < bytes.count {
+        done += try valueOrErrno("write") { Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done) }
+    }
+}
 public func writeAll(fd: CInt, _ bytes: [UInt8]) throws(Errno) {
     var done = 0
     while done < bytes.count {

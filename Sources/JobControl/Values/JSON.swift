@@ -52,6 +52,10 @@ public struct JSONWriter {
     public var count: Int { buffer.count }
     /// Starts again, keeping the memory (for a writer reused per chunk).
     public mutating func reset() { buffer.count = 0; needsComma = false }
+    /// Writes what has been written to `fd` (not owned), without a copy.
+    public func write(to fd: CInt) throws(Errno) {
+        try writeAll(fd: fd, UnsafeRawBufferPointer(start: buffer.base, count: buffer.count))
+    }
     public func append(_ b: UInt8) { buffer.append(b) }
 
     public mutating func beginObject() { buffer.append(UInt8(ascii: "{")); needsComma = false }

@@ -58,15 +58,17 @@ func handlePs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> 
     if opts.has("quiet") {
         for (j, _) in rows { try out.write("\(j.id)\n") }
     } else if opts.has("json") {
-        var w = JSONWriter(capacity: 1 << 16)
+        // Written out from the writer's own buffer, 64 KiB at a time.
+        var w = JSONWriter(capacity: 1 << 17)
+        func flush() throws(JobctlError) {
+            do throws(Errno) { try w.write(to: 1) } catch { throw .system("cannot write to standard output", error) }
+            w.reset()
+        }
         for (j, st) in rows {
             jsonLine(j, st, into: &w)
-            if w.count >= 1 << 16 {
-                try out.write(w.bytes)
-                w.reset()
-            }
+            if w.count >= 1 << 16 { try flush() }
         }
-        try out.write(w.bytes)
+        try flush()
     } else {
         try out.write(renderTable(rows, now: wallClockMicros()))
     }
