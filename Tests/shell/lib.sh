@@ -37,6 +37,14 @@ same() {
 # A fifo the test blocks on until a job says it is ready: an event, not a sleep.
 fifo() { mkfifo "$T/$1"; echo "$T/$1"; }
 
+# Is process $1 alive: there, and neither a zombie nor dying? Its state is
+# read once: a process reaped between two looks (a /proc directory still
+# listed, its status gone) is dead, not alive.
+alive() {
+    st=$(awk '/^State:/ {print $2; exit}' "/proc/$1/status" 2>/dev/null)
+    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
 # The value of one field of `ps --json` for one job.
 field() { j ps --json "$1" | python3 -c "import json,sys; v=json.loads(sys.stdin.read())['$2']; print('null' if v is None else str(v).lower() if isinstance(v,bool) else v)"; }
 

@@ -2,7 +2,6 @@
 # listed as running that does not run.
 . "$(dirname "$0")/lib.sh"
 
-alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 
 # spawn SIGKILLed at random points, many times.
 i=0

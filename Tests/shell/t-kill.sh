@@ -33,7 +33,6 @@ r=$(fifo tree)
 id=$(j spawn -- sh -c "sleep 100 & a=\$!; setsid sleep 100 & b=\$!; echo \"\$a \$b\" > $r; wait")
 read -r a b < "$r"
 j kill --wait "$id"
-alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 if alive "$a"; then not_ok "a child in the job's group dies with the job"; else ok "a child in the job's group dies with the job"; fi
 if alive "$b"; then not_ok "a grandchild that left the group (setsid) dies with the job"; else ok "a grandchild that left the group (setsid) dies with the job"; fi
 
