@@ -64,6 +64,11 @@ public struct FileDescriptor: ~Copyable {
         }
     }
 
+    /// One read(2) of at most `count` bytes, as a new array; empty at EOF.
+    public func read(upTo count: Int) throws(Errno) -> [UInt8] {
+        try StandardStreams.read(rawValue, upTo: count)
+    }
+
     /// Reads until EOF; `sizeHint` (the file's size, say) sizes the first
     /// read, so a whole file usually comes in one read(2) into memory that
     /// is neither zero-filled first nor copied afterwards.

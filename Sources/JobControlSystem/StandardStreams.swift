@@ -17,14 +17,24 @@ public enum StandardStreams {
         try valueOrErrno("read") { Glibc.read(fd, buffer.baseAddress!, buffer.count) }
     }
 
+    /// One read(2) from `fd` of at most `count` bytes, as a new array;
+    /// empty at EOF.
+    public static func read(_ fd: CInt, upTo count: Int) throws(Errno) -> [UInt8] {
+        var failure: Errno?
+        let out = [UInt8](unsafeUninitializedCapacity: count) { b, n in
+            do throws(Errno) { n = try read(fd, into: UnsafeMutableRawBufferPointer(b)) } catch { failure = error; n = 0 }
+        }
+        if let e = failure { throw e }
+        return out
+    }
+
     /// Everything up to EOF.
     public static func readAll(_ fd: CInt) throws(Errno) -> [UInt8] {
         var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = try buf.withUnsafeMutableBytes { b in Result { () throws(Errno) in try read(fd, into: b) } }.get()
-            if n == 0 { return out }
-            out += buf[0..<n]
+            let chunk = try read(fd, upTo: 65536)
+            if chunk.isEmpty { return out }
+            out += chunk
         }
     }
 

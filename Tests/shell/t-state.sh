@@ -73,6 +73,8 @@ if [ "$(id -u)" = 0 ] && mkdir "$T/ro" && mount -t tmpfs -o ro,mode=755 tmpfs "$
     err=$(j --state-dir "$T/ro2/state" queue len q 2>&1); st=$?
     same "a subdirectory that cannot be made: the real reason, not ENOENT" "$st:$err" \
         "1:jobctl: cannot create directory $T/ro2/state/queues: Read-only file system"
+    j --state-dir "$T/ro2/state" ps -q --running >/dev/null 2>&1; st=$?
+    same "ps --running on a read-only state answers from the log, with no index to make" "$st" 0
     umount "$T/ro2"
 else
     skip "read-only HOME" "cannot mount a read-only tmpfs here"

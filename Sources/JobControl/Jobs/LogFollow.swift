@@ -4,14 +4,11 @@ import JobControlSystem
 /// and returns once the job has ended and everything it wrote is out.
 public func copyLog(store: StateStore, job: Job, follow: Bool, to out: CInt) throws(JobctlError) {
     let log = try store.openLog(job)
-    var buf = [UInt8](repeating: 0, count: 65536)
     func drain() throws(JobctlError) {
         while true {
-            let n = try attempt("cannot read the log of job \(job.id)") { () throws(Errno) in
-                try buf.withUnsafeMutableBytes { b in Result { () throws(Errno) in try log.read(into: b) } }.get()
-            }
-            if n == 0 { return }
-            try attempt("cannot write output") { () throws(Errno) in try writeAll(fd: out, Array(buf[0..<n])) }
+            let chunk = try attempt("cannot read the log of job \(job.id)") { () throws(Errno) in try log.read(upTo: 65536) }
+            if chunk.isEmpty { return }
+            try attempt("cannot write output") { () throws(Errno) in try writeAll(fd: out, chunk) }
         }
     }
     try drain()

@@ -224,9 +224,7 @@ final class Monitor {
     func allowedToStart() -> Bool {
         guard let fd = go?.rawValue else { return true }
         defer { go = nil }
-        var b: [UInt8] = [0]
-        let n = (try? b.withUnsafeMutableBytes { p in Result { () throws(Errno) in try StandardStreams.read(fd, into: p) } }.get()) ?? 0
-        return n == 1
+        return (try? StandardStreams.read(fd, upTo: 1)) == [1]
     }
 
     /// Records the end of a queued job that never ran. Never returns.

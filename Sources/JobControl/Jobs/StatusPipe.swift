@@ -13,10 +13,9 @@ enum StatusPipe {
     static func read(_ fd: borrowing FileDescriptor, job id: JobID) throws(JobctlError) -> LaunchFailure? {
         var msg: [UInt8] = []
         while msg.count < 8 {
-            var buf = [UInt8](repeating: 0, count: 8 - msg.count)
-            let n = (try? buf.withUnsafeMutableBytes { b in Result { () throws(Errno) in try fd.read(into: b) } }.get()) ?? 0
-            if n == 0 { break }
-            msg += buf[0..<n]
+            let chunk = (try? fd.read(upTo: 8 - msg.count)) ?? []
+            if chunk.isEmpty { break }
+            msg += chunk
         }
         guard msg.count == 8 else { throw .failure("the monitor of job \(id) died before the job started") }
         let words = msg.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }

@@ -53,10 +53,14 @@ extension StateStore {
     /// still to be asked: a job whose monitor was killed is `lost`.
     public func unendedJobs() throws(JobctlError) -> [Job] {
         if let jobs = readLive() { return jobs }
-        return try withLock { (_) throws(JobctlError) -> [Job] in
+        let rebuilt = try? withLock { (_) throws(JobctlError) -> [Job] in
             if let jobs = readLive() { return jobs }  // rebuilt meanwhile
             return try rebuildLive()
         }
+        if let jobs = rebuilt { return jobs }
+        // The index cannot be made here (a read-only state, say): the log
+        // answers, as it did before there was an index.
+        return try loadAll().jobs.filter { $0.exit == nil }
     }
 
     /// The index's jobs, or nil if it is missing or incomplete.

@@ -33,16 +33,12 @@ func handleSend(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
         try pipes.send(j, opts.operands[1] + [10], timeout: timeout)
     } else {
         // Standard input, byte for byte, in chunks as they come.
-        var buf = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = try buf.withUnsafeMutableBytes { b in
-                Result { () throws(JobctlError) in
-                    do throws(Errno) { return try StandardStreams.read(0, into: b) }
-                    catch { throw .system("cannot read standard input", error) }
-                }
-            }.get()
-            if n == 0 { break }
-            try pipes.send(j, Array(buf[0..<n]), timeout: timeout)
+            let chunk: [UInt8]
+            do throws(Errno) { chunk = try StandardStreams.read(0, upTo: 65536) }
+            catch { throw .system("cannot read standard input", error) }
+            if chunk.isEmpty { break }
+            try pipes.send(j, chunk, timeout: timeout)
         }
     }
     return 0
