@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import JobControl
 import JobControlSystem
@@ -34,5 +35,31 @@ import JobControlSystem
                 try store.appendExit(1, Records.encodeExit(1, ExitStatus(code: 0), ended: 1), releasing: true)
             }
         }
+    }
+
+    /// Jobs that start and end, one after another or some at once, leave
+    /// the reserve at what the most that ran at once needed, not a block
+    /// per job ever started; and it always holds a block per running job.
+    @Test(arguments: [1, 2, 7])
+    func theReserveFollowsWhatRunsNotWhatRan(_ atOnce: Int) throws {
+        let store = try temp.store()
+        var id = 0
+        for _ in 0..<40 {
+            let first = id + 1
+            for _ in 0..<atOnce {
+                id += 1
+                var j = sampleJob(id)
+                j.pid = nil
+                try store.appendStart(id, Records.encode(j))
+            }
+            let size = try FileManager.default.attributesOfItem(atPath: temp.path + "/s/reserve")[.size] as! Int
+            #expect(size >= atOnce * StateStore.reserveUnit)
+            for k in first...id {
+                try store.appendExit(k, Records.encodeExit(k, ExitStatus(code: 0), ended: 1), releasing: true)
+            }
+        }
+        let size = try FileManager.default.attributesOfItem(atPath: temp.path + "/s/reserve")[.size] as! Int
+        #expect(size == atOnce * StateStore.reserveUnit)
+        #expect(try store.unendedJobs().isEmpty)
     }
 }

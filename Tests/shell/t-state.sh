@@ -68,7 +68,9 @@ if [ "$(id -u)" = 0 ] && mkdir "$T/ro" && mount -t tmpfs -o ro,mode=755 tmpfs "$
         "1:jobctl: cannot create directory $T/ro/.local: Read-only file system"
     umount "$T/ro"
     mkdir -p "$T/ro2"; mount -t tmpfs -o mode=755 tmpfs "$T/ro2"
-    j --state-dir "$T/ro2/state" spawn -- true >/dev/null
+    # The job's monitor gone first: a file it still has open for writing
+    # would make the remount fail (EBUSY).
+    id=$(j --state-dir "$T/ro2/state" spawn -- true); j --state-dir "$T/ro2/state" wait "$id"
     mount -o remount,ro "$T/ro2"
     err=$(j --state-dir "$T/ro2/state" queue len q 2>&1); st=$?
     same "a subdirectory that cannot be made: the real reason, not ENOENT" "$st:$err" \

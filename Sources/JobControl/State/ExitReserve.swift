@@ -24,9 +24,13 @@ extension StateStore {
             let r = try openFile(StateStore.reserveFile, [.readWrite, .create])
             let size = (try? r.size()) ?? 0
             let unit = StateStore.reserveUnit
-            // Jobs that have not recorded an end, this one included; nil if
-            // the live index cannot say (then a block is added regardless).
-            let need = liveCount().map { ($0 + 1) * unit }
+            // Jobs that have not recorded an end, this one included, from
+            // the live index, built here if it is missing (once: without
+            // it every start would add a block that no end gives back);
+            // nil if it cannot be, and then a block is added regardless.
+            var unended = liveCount()
+            if unended == nil, let jobs = try? rebuildLive() { unended = jobs.count }
+            let need = unended.map { ($0 + 1) * unit }
             var grew = false
             if need == nil || size < need! {
                 try attempt("cannot set aside room for the job's exit record in \(shown)") { () throws(Errno) in
