@@ -304,12 +304,7 @@ public func writeAll(fd: CInt, _ bytes: UnsafeRawBufferPointer) throws(Errno) {
     }
 }
 public func writeAll(fd: CInt, _ bytes: [UInt8]) throws(Errno) {
-    var done = 0
-    while done < bytes.count {
-        done += try bytes.withUnsafeBytes { b in
-            Result { () throws(Errno) in try valueOrErrno("write") { Glibc.write(fd, b.baseAddress! + done, b.count - done) } }
-        }.get()
-    }
+    try bytes.withUnsafeBytes { b in Result { () throws(Errno) in try writeAll(fd: fd, b) } }.get()
 }
 
 /// Writes a string to a descriptor not owned here, ignoring errors: for

@@ -112,6 +112,13 @@ final class Monitor {
         job.pidStart = ProcStat.read(pid)?.startTime ?? 0
     }
 
+    /// The descriptors this monitor holds, which a close of everything
+    /// else must leave open.
+    var ownedDescriptors: [CInt] {
+        [signals.fd.rawValue, timeoutTimer.fd.rawValue, graceTimer.fd.rawValue, store.dirFD,
+         ownerPidfd?.rawValue, lock?.rawValue, slot?.rawValue, pipeKeepalive?.rawValue, go?.rawValue].compactMap { $0 }
+    }
+
     /// Keeps nothing of the caller's but `keep` and the descriptors the
     /// monitor owns: the caller's stdout held open here would make
     /// `$(jobctl spawn ...)` wait for the job to end. 0–2 become /dev/null
@@ -120,9 +127,7 @@ final class Monitor {
         if let null = try? FileDescriptor.open(Array("/dev/null".utf8), .readWrite) {
             for fd: CInt in 0...2 where !stdio.contains(fd) { try? null.duplicate(onto: fd) }
         }
-        let owned = [signals.fd.rawValue, timeoutTimer.fd.rawValue, graceTimer.fd.rawValue, store.dirFD,
-                     ownerPidfd?.rawValue, lock?.rawValue, pipeKeepalive?.rawValue, go?.rawValue].compactMap { $0 }
-        Processes.closeDescriptors(except: owned + keep)
+        Processes.closeDescriptors(except: ownedDescriptors + keep)
         // A monitor lives as long as its job: keep only what the loop needs.
         Processes.dropProgramPages()
     }
@@ -211,9 +216,7 @@ final class Monitor {
         }
         job.started = wallClockMicros()
         try? store.appendRun(job)
-        Processes.closeDescriptors(except: [signals.fd.rawValue, timeoutTimer.fd.rawValue, graceTimer.fd.rawValue,
-                                            store.dirFD, ownerPidfd?.rawValue, lock?.rawValue, slot?.rawValue,
-                                            pipeKeepalive?.rawValue, stderr].compactMap { $0 })
+        Processes.closeDescriptors(except: ownedDescriptors + [stderr])
         // The slot stays held here, and in the job, until both are done.
         _ = loop()
         Processes.exitNow(0)

@@ -21,8 +21,8 @@ extension StateStore {
     /// happened.
     public func appendStart(_ id: JobID, _ line: [UInt8]) throws(JobctlError) {
         try withLock { (_) throws(JobctlError) in
-            let r = try openFile(StateStore.reserveFile, [.readWrite, .create])
-            let size = (try? r.size()) ?? 0
+            var size = 0
+            let r = try openFile(StateStore.reserveFile, [.readWrite, .create], size: &size)
             let unit = StateStore.reserveUnit
             // Jobs that have not recorded an end, this one included, from
             // the live index, built here if it is missing (once: without
@@ -71,14 +71,6 @@ extension StateStore {
             return f
         }
         try sync(f)
-    }
-
-    /// How many jobs the live index holds, or nil if it is not complete.
-    func liveCount() -> Int? {
-        guard let d = try? dir.openIfPresent(StateStore.liveDir, [.readOnly, .directory]),
-              (try? d.status(of: StateStore.liveComplete)) != nil,
-              let entries = try? d.entries() else { return nil }
-        return entries.filter { $0.name.first != UInt8(ascii: ".") }.count
     }
 
     /// Sets the reserve to what the jobs still running need, if it holds

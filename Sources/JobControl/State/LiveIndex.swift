@@ -63,13 +63,26 @@ extension StateStore {
         return try loadAll().jobs.filter { $0.exit == nil }
     }
 
-    /// The index's jobs, or nil if it is missing or incomplete.
-    func readLive() -> [Job]? {
+    /// Runs `body` with the index's directory and its jobs' entries (hidden
+    /// names left out), or returns nil if the index is missing or incomplete.
+    func withLiveEntries<R>(_ body: (borrowing FileDescriptor, [(name: [UInt8], inode: UInt64)]) -> R) -> R? {
         guard let d = try? dir.openIfPresent(StateStore.liveDir, [.readOnly, .directory]),
               (try? d.status(of: StateStore.liveComplete)) != nil,
               let entries = try? d.entries() else { return nil }
+        return body(d, entries.filter { $0.name.first != UInt8(ascii: ".") })
+    }
+
+    /// How many jobs the live index holds, or nil if it is not complete.
+    func liveCount() -> Int? { withLiveEntries { _, entries in entries.count } }
+
+    /// The index's jobs, or nil if it is missing or incomplete.
+    func readLive() -> [Job]? {
+        withLiveEntries { d, entries in jobs(in: d, entries) }
+    }
+
+    private func jobs(in d: borrowing FileDescriptor, _ entries: [(name: [UInt8], inode: UInt64)]) -> [Job] {
         var jobs: [Job] = []
-        for e in entries where e.name.first != UInt8(ascii: ".") {
+        for e in entries {
             // Gone since the listing: the job has just ended.
             guard let f = try? d.open(e.name, .readOnly), let b = try? f.readAll() else { continue }
             b.withUnsafeBufferPointer { p in

@@ -66,9 +66,15 @@ public final class StateStore {
     /// Opens a file of the state directory, never through a symlink, and
     /// checks that it is a regular file of ours.
     func openFile(_ name: String, _ flags: OpenFlags) throws(JobctlError) -> FileDescriptor {
+        var size = 0
+        return try openFile(name, flags, size: &size)
+    }
+    /// `openFile`, also telling the file's size, from the same fstat.
+    func openFile(_ name: String, _ flags: OpenFlags, size: inout Int) throws(JobctlError) -> FileDescriptor {
         let f = try attempt("cannot open \(shown)/\(name)") { () throws(Errno) in try dir.open(name, flags) }
-        try StateStore.checkRegular(try attempt("cannot open \(shown)/\(name)") { () throws(Errno) in try f.status() },
-                                    "\(shown)/\(name)")
+        let st = try attempt("cannot open \(shown)/\(name)") { () throws(Errno) in try f.status() }
+        try StateStore.checkRegular(st, "\(shown)/\(name)")
+        size = st.size
         return f
     }
 
@@ -155,8 +161,8 @@ public final class StateStore {
 
     /// `append` for a caller that holds the lock.
     func appendLocked(_ line: [UInt8]) throws(JobctlError) -> FileDescriptor {
-        let f = try openFile(StateStore.jobsFile, [.readWrite, .append, .create])
-        let size = (try? f.size()) ?? 0
+        var size = 0
+        let f = try openFile(StateStore.jobsFile, [.readWrite, .append, .create], size: &size)
         var data = line
         // A crash mid-write can leave a last line without its newline;
         // start on a fresh line so that ours stays whole.
