@@ -335,3 +335,63 @@ pid_t jc_spawn_job(const struct jc_exec_spec *spec, int *stage, int *err) {
     *err = a.err;
     return pid;
 }
+
+// System calls that never touch errno: the parent of jc_clone_and_exit
+// shares its errno (thread-local storage) with a child running meanwhile.
+static long raw_syscall3(long n, long a, long b, long c) {
+#if defined(__x86_64__)
+    long ret;
+    __asm__ volatile ("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return ret;
+#elif defined(__aarch64__)
+    register long x8 __asm__("x8") = n;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    __asm__ volatile ("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
+    return x0;
+#else
+#error "raw_syscall3: add this architecture"
+#endif
+}
+
+int jc_clone_and_exit(int (*fn)(void *), void *arg, int status_read, int status_write) {
+    // The monitor's whole life runs on this stack: 8 MiB reserved, as a
+    // main thread gets, paid for only as it is touched; a guard page below.
+    const size_t size = 8u << 20, guard = 64u << 10;
+    char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+    if (stack == MAP_FAILED) return errno;
+    mprotect(stack, guard, PROT_NONE);
+    pid_t pid = clone(fn, stack + size, CLONE_VM | SIGCHLD, arg);
+    if (pid < 0) {
+        int e = errno;
+        munmap(stack, size);
+        return e;
+    }
+    // From here the child runs Swift in our memory: raw system calls only.
+    raw_syscall3(SYS_close, status_write, 0, 0);
+    int32_t code = 0;
+    size_t got = 0;
+    while (got < sizeof code) {
+        long n = raw_syscall3(SYS_read, status_read, (long)((char *)&code + got), (long)(sizeof code - got));
+        if (n == -EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    if (got < sizeof code) {
+        static const char msg[] = "jobctl: spawn: the job's monitor died before the job started\n";
+        raw_syscall3(SYS_write, 2, (long)msg, sizeof msg - 1);
+        code = 1;
+    }
+    // Our exit must not write to the shared memory either: the kernel would
+    // clear the thread id glibc keeps there (CLONE_CHILD_CLEARTID).
+    raw_syscall3(SYS_set_tid_address, 0, 0, 0);
+    for (;;) raw_syscall3(SYS_exit_group, code, 0, 0);
+}
+
+void jc_hand_over(int status_write, int32_t code) {
+    ssize_t n;
+    do { n = write(status_write, &code, sizeof code); } while (n < 0 && errno == EINTR);
+    close(status_write);
+}

@@ -45,6 +45,35 @@ public enum Processes {
     /// fork(2): 0 in the child.
     public static func fork() throws(Errno) -> Int32 { try valueOrErrno("fork") { Glibc.fork() } }
 
+    /// Runs `child` in a new process that shares this one's memory (clone
+    /// with CLONE_VM: nothing is copied, where fork copies page tables and
+    /// then faults in every page either side writes), and exits this process
+    /// with the status the child hands over (`handOver`). Until then this
+    /// process only waits in C, so the two never run Swift at once; after,
+    /// this process is gone and everything in it is the child's. Returns
+    /// (throws) only if the child could not be started.
+    ///
+    /// For a caller whose only work left is to exit: `child` must never
+    /// return, and must do what the caller would have done after (print,
+    /// clean up) before it hands over. `pipe` carries the status.
+    public static func startSharingMemory(_ pipe: borrowing Pipe, _ child: @escaping () -> Never) throws(Errno) -> Never {
+        let box = Unmanaged.passRetained(ChildBody(child)).toOpaque()  // never released: the child owns it
+        let err = jc_clone_and_exit({ arg in
+            Unmanaged<ChildBody>.fromOpaque(arg!).takeUnretainedValue().run()
+        }, box, pipe.read.rawValue, pipe.write.rawValue)
+        throw Errno(rawValue: err)
+    }
+
+    /// The child's side of `startSharingMemory`: the caller exits `code`.
+    public static func handOver(_ status: consuming FileDescriptor, exitCode code: Int32) {
+        jc_hand_over(status.release(), code)
+    }
+
+    private final class ChildBody {
+        let run: () -> Never
+        init(_ run: @escaping () -> Never) { self.run = run }
+    }
+
     /// _exit(2): no atexit handlers, no flushing of what the parent buffered.
     public static func exitNow(_ code: Int32) -> Never { _exit(code) }
 

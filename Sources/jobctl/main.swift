@@ -12,7 +12,8 @@ import JobControlSystem
 // get >&-` keeps its value, `spawn >&-` fails.
 StandardStreams.fillClosed()
 
-var subcommand: String?
+// Read by `report`, which a spawn's monitor also calls (one thread throughout).
+nonisolated(unsafe) var subcommand: String?
 do throws(JobctlError) {
     // argv as bytes: CommandLine.arguments would repair invalid UTF-8.
     var rawArgs = Array(Processes.arguments().dropFirst())
@@ -58,6 +59,12 @@ do throws(JobctlError) {
     }
     Processes.exit(try spec.handler(opts, stateDir))
 } catch {
+    Processes.exit(report(error))
+}
+
+/// Says what went wrong and gives the exit status. Also what a spawn's
+/// monitor says for it (`Spawner.spawnThenExit`).
+func report(_ error: JobctlError) -> Int32 {
     // A timeout is told by exit 124 alone, as timeout(1) does.
     // One line, escaped: the message may quote anything the caller typed.
     if error != .timedOut { writeStderr("jobctl: \(escaped(Array(error.message.utf8)))\n") }
@@ -65,5 +72,5 @@ do throws(JobctlError) {
         writeStderr(subcommand.map { "Try 'jobctl \($0) --help' for more information.\n" }
             ?? "Try 'jobctl --help' for more information.\n")
     }
-    Processes.exit(error.exitCode)
+    return error.exitCode
 }

@@ -72,6 +72,19 @@ int jc_timerfd_create(void);
 /// Arms `fd` to fire once after `ns` nanoseconds (0 disarms).
 int jc_timerfd_arm(int fd, int64_t ns);
 
+/// Starts `fn(arg)` in a child process that shares this one's memory
+/// (clone(2) with CLONE_VM, on a fresh stack: no page table or heap is
+/// copied), closes `status_write` here, and waits for the child to hand over
+/// the status this process is to exit with (`jc_hand_over`), then exits with
+/// it: on success it never returns, and from the clone on it runs only raw
+/// system calls, touching no memory but its own stack, so that the child may
+/// run freely. If the child dies first, says so on stderr and exits 1.
+/// Returns an errno only if the child could not be started.
+int jc_clone_and_exit(int (*fn)(void *), void *arg, int status_read, int status_write);
+/// The child's side: writes `code` to the status pipe and closes it. The
+/// parent exits at once; its memory (which the child shares) is the child's.
+void jc_hand_over(int status_write, int32_t code);
+
 /// How the job child is set up between fork and exec.
 struct jc_exec_spec {
     char *const *argv;       // NULL-terminated; argv[0] is searched in PATH

@@ -57,6 +57,13 @@ public struct LocalBackend: Backend {
     public func start(_ request: SpawnRequest, announce: (JobID) -> Bool) throws(JobctlError) -> JobID {
         try Spawner(store: store).spawn(request, announce: announce)
     }
+    /// `start` for a caller with nothing left to do but exit
+    /// (`Spawner.spawnThenExit`): the job's monitor prints the id or the
+    /// error, and this process exits with the status it hands over.
+    public func startThenExit(_ request: SpawnRequest, announce: @escaping (JobID) throws(JobctlError) -> Void,
+                              fail: @escaping (JobctlError) -> Int32) throws(JobctlError) -> Never {
+        try Spawner(store: store).spawnThenExit(request, announce: announce, fail: fail)
+    }
     @discardableResult
     public func signal(_ job: Job, _ request: KillRequest) throws(JobctlError) -> Bool {
         try sendKillRequest(job, request, store: store)

@@ -37,6 +37,11 @@ final class Monitor {
     /// A pool job's permission to start: `spawn` writes a byte once the
     /// caller has the job's id; EOF without it means nobody learnt of it.
     var go: FileDescriptor?
+    /// A spawn that waits to exit (`StartReport.handOver`) until this
+    /// monitor has recorded the end of a job whose id it could not give,
+    /// and the status it is to exit with.
+    var spawnWaiting: FileDescriptor?
+    var unannouncedExit: Int32 = 1
 
     /// Blocks the signals the loop reads (SIGCHLD, kill requests, TERM, HUP,
     /// and `extraSignals`), ignores SIGPIPE, and becomes a subreaper.
@@ -116,7 +121,7 @@ final class Monitor {
     /// else must leave open.
     var ownedDescriptors: [CInt] {
         [signals.fd.rawValue, timeoutTimer.fd.rawValue, graceTimer.fd.rawValue, store.dirFD,
-         ownerPidfd?.rawValue, lock?.rawValue, slot?.rawValue, pipeKeepalive?.rawValue, go?.rawValue].compactMap { $0 }
+         ownerPidfd?.rawValue, lock?.rawValue, slot?.rawValue, pipeKeepalive?.rawValue, go?.rawValue, spawnWaiting?.rawValue].compactMap { $0 }
     }
 
     /// Keeps nothing of the caller's but `keep` and the descriptors the
@@ -134,16 +139,16 @@ final class Monitor {
 
     /// The monitor side of `spawn`, in the forked child. Never returns.
     func startDetached(env: [[UInt8]], cwd: [UInt8]?, stdin: CInt, stdout: CInt, stderr: CInt,
-                       status: consuming FileDescriptor) -> Never {
+                       report: consuming StartReport) -> Never {
         // Own session: the caller's terminal hanging up does not reach us.
         Processes.startSession()
         Processes.setName(job.daemon ? ProcStat.daemonMonitorName : ProcStat.monitorName)
         if job.pool != nil {
-            startQueued(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, status: status)
+            startQueued(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, report: report)
         }
         let pid: Int32
         switch startJob(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, newSession: true) {
-        case .failure(let f): StatusPipe.send(status, f); Processes.exitNow(0)
+        case .failure(let f): startFailed(report, f)
         case .success(let p): pid = p
         }
         ran(pid, group: true)
@@ -153,16 +158,17 @@ final class Monitor {
             // No record, no job: end it before it does anything lasting.
             try? Processes.signal(pid, SignalNumber.kill, group: true)
             _ = Processes.reap(pid, wait: true)
-            StatusPipe.send(status, .of(error, at: .record))
-            Processes.exitNow(0)
+            startFailed(report, .of(error, at: .record))
         }
-        StatusPipe.send(status, nil)
-        status.close()
+        let announced = started(report)
         if stderr > 2 { try? FileDescriptor.duplicate(stderr, onto: 2) }
         detachFromCaller(stdio: [2], keep: [])
         complaintFD = 2
+        // A job whose id nobody has is killed (its whole tree) and recorded
+        // so before its spawn exits.
+        if !announced { deliver(SignalNumber.kill) }
         _ = loop()
-        Processes.exitNow(0)
+        exitMonitor()
     }
 
     /// A pool job: recorded as queued (spawn returns then), waits for its
@@ -170,19 +176,17 @@ final class Monitor {
     /// owner's end while queued removes it: recorded as killed, never run.
     /// Never returns.
     func startQueued(env: [[UInt8]], cwd: [UInt8]?, stdin: CInt, stdout: CInt, stderr: CInt,
-                     status: consuming FileDescriptor) -> Never {
+                     report: consuming StartReport) -> Never {
         do throws(JobctlError) {
             try recordStart()
         } catch {
-            StatusPipe.send(status, .of(error, at: .record))
-            Processes.exitNow(0)
+            startFailed(report, .of(error, at: .record))
         }
-        StatusPipe.send(status, nil)
-        status.close()
+        let announced = started(report)
         // As in startDetached, but the job's own stdio stays.
         detachFromCaller(stdio: [stdin, stdout, stderr], keep: [stdin, stdout, stderr])
         complaintFD = stderr
-        if !allowedToStart() { neverRan(ExitStatus(code: -SignalNumber.kill)) }
+        if !announced || !allowedToStart() { neverRan(ExitStatus(code: -SignalNumber.kill)) }
         // The job holds its slot too: the slot is free only once the job's
         // last process is gone, even if this monitor is killed first.
         let turn = waitForTurn()
@@ -222,6 +226,47 @@ final class Monitor {
         Processes.exitNow(0)
     }
 
+    /// The job could not be started or recorded: its spawn fails, saying
+    /// why. Never returns.
+    func startFailed(_ report: consuming StartReport, _ failure: LaunchFailure) -> Never {
+        switch consume report {
+        case .pipe(let fd):
+            StatusPipe.send(fd, failure)
+        case .handOver(let fd, let outcome):
+            outcome.failed(failure.error(command: job.command[0], directory: outcome.directory), handOver: fd)
+        }
+        Processes.exitNow(0)
+    }
+
+    /// The job runs (or is queued) and is recorded: its spawn gives the
+    /// caller the id. False if it could not (the spawn then waits until
+    /// the job is ended and recorded killed: `exitMonitor`).
+    func started(_ report: consuming StartReport) -> Bool {
+        switch consume report {
+        case .pipe(let fd):
+            StatusPipe.send(fd, nil)
+            return true
+        case .handOver(let fd, let outcome):
+            do throws(JobctlError) {
+                try outcome.announce(job.id)
+                Processes.handOver(fd, exitCode: 0)
+                return true
+            } catch {
+                // Said now, while stderr is still the caller's.
+                unannouncedExit = outcome.fail(SpawnOutcome.unannounced(error, job.id))
+                spawnWaiting = consume fd
+                return false
+            }
+        }
+    }
+
+    /// Ends the monitor; a spawn still waiting for it (see `started`)
+    /// exits now, once the job's end is recorded.
+    func exitMonitor() -> Never {
+        if let fd = spawnWaiting.take() { Processes.handOver(fd, exitCode: unannouncedExit) }
+        Processes.exitNow(0)
+    }
+
     /// Waits for spawn's go (one byte) on a pool job's pipe: false if spawn
     /// could not give the caller the id, or died before it could.
     func allowedToStart() -> Bool {
@@ -234,7 +279,7 @@ final class Monitor {
     func neverRan(_ e: ExitStatus) -> Never {
         recordExitRetrying(e)
         if job.stdinPipe { store.dir.removeIfPresent("\(Pipes.dir)/\(job.id)") }
-        Processes.exitNow(0)
+        exitMonitor()
     }
 
     /// What became of a queued job's wait for its pool.

@@ -119,13 +119,33 @@ public struct Spawner {
     /// `announce` gives the id to the caller; a pool job starts only once it
     /// has (if it returns false, the job is recorded killed and never runs).
     public func spawn(_ request: SpawnRequest, announce: (JobID) -> Bool = { _ in true }) throws(JobctlError) -> JobID {
-        try spawnWithMonitor(request, announce: announce).id
+        try spawn(request, announce: announce, exitingWith: nil).id
     }
 
     /// `spawn`, also telling the monitor's pid (a child of the caller, which
     /// must reap it if it outlives it).
     public func spawnWithMonitor(_ request: SpawnRequest,
                                  announce: (JobID) -> Bool = { _ in true }) throws(JobctlError) -> (id: JobID, monitor: Int32) {
+        try spawn(request, announce: announce, exitingWith: nil)
+    }
+
+    /// `jobctl spawn`, for a caller with nothing left to do but exit: the
+    /// monitor starts sharing this process's memory (no fork to copy it),
+    /// and does the rest of spawn's work: it prints the id (`announce`) or,
+    /// if the job cannot start, undoes the spawn and prints the error
+    /// (`fail`, which gives the exit status); this process only waits, then
+    /// exits with that status. Throws, as `spawn` does, only for what fails
+    /// before the monitor starts.
+    public func spawnThenExit(_ request: SpawnRequest, announce: @escaping (JobID) throws(JobctlError) -> Void,
+                              fail: @escaping (JobctlError) -> Int32) throws(JobctlError) -> Never {
+        let outcome = SpawnOutcome(command: request.command[0], directory: request.directory,
+                                   announce: announce, fail: fail)
+        _ = try spawn(request, announce: { _ in true }, exitingWith: outcome)
+        fatalError("spawn with a hand-over returned")
+    }
+
+    private func spawn(_ request: SpawnRequest, announce: (JobID) -> Bool,
+                       exitingWith outcome: SpawnOutcome?) throws(JobctlError) -> (id: JobID, monitor: Int32) {
         if insideDaemonJob() { throw Spawner.daemonRefusal }
         let ownerFD = try ownerPidfd(request)
         let own = try owner(request)
@@ -189,6 +209,13 @@ public struct Spawner {
         let env = environment(id: id, name: job.name, extra: request.environment)
 
         let status = try attempt("cannot create a pipe") { () throws(Errno) in try Pipe() }
+        if let outcome {
+            outcome.cleanups = cleanups
+            throw startMonitorSharingMemory(job, request, env: env, cwd: request.directory == nil ? nil : cwd,
+                                          devNull: devNull, fifoRead: fifoRead, out: out, err: err,
+                                          ownerPidfd: ownerFD, lock: lock, keepalive: keepalive,
+                                          status: status, outcome: outcome)
+        }
         // A pool job waits for this pipe's byte before it may start: the
         // caller has its id by then (a job nobody learnt of never runs).
         let go: Pipe? = request.pool == nil ? nil : try attempt("cannot create a pipe") { () throws(Errno) in try Pipe() }
@@ -227,9 +254,34 @@ public struct Spawner {
         if pid == 0 {
             becomeMonitor(job, request, env: env, cwd: cwd, devNull: devNull, fifoRead: fifoRead, out: out, err: err,
                           ownerPidfd: ownerPidfd, lock: lock, keepalive: keepalive,
-                          go: go.map { FileDescriptor(rawValue: $0) }, status: status)
+                          go: go.map { FileDescriptor(rawValue: $0) }, report: .pipe(status))
         }
         return pid
+    }
+
+    /// Starts the job's monitor in this process's memory and exits with what
+    /// it hands over (`Processes.startSharingMemory`); returns only if it
+    /// could not start, with the error. Everything is borrowed, so it stays open here
+    /// across the start; the monitor owns its copy of each descriptor.
+    private func startMonitorSharingMemory(_ job: Job, _ request: SpawnRequest, env: [[UInt8]], cwd: [UInt8]?,
+                                           devNull: borrowing FileDescriptor, fifoRead: borrowing FileDescriptor?,
+                                           out: borrowing FileDescriptor?, err: borrowing FileDescriptor?,
+                                           ownerPidfd: borrowing FileDescriptor?, lock: borrowing FileDescriptor?,
+                                           keepalive: borrowing FileDescriptor?, status: borrowing Pipe,
+                                           outcome: SpawnOutcome) -> JobctlError {
+        let null = devNull.rawValue, fifo = fifoRead.number, output = out.number, errors = err.number
+        let owner = ownerPidfd.number, held = lock.number, keep = keepalive.number, report = status.write.rawValue
+        do throws(Errno) {
+            try Processes.startSharingMemory(status) {
+                let own = { (fd: CInt?) -> FileDescriptor? in fd.map { FileDescriptor(rawValue: $0) } }
+                becomeMonitor(job, request, env: env, cwd: cwd, devNull: FileDescriptor(rawValue: null),
+                              fifoRead: own(fifo), out: own(output), err: own(errors),
+                              ownerPidfd: own(owner), lock: own(held), keepalive: own(keep), go: nil,
+                              report: .handOver(FileDescriptor(rawValue: report), outcome))
+            }
+        } catch {
+            return .system("cannot start the monitor", error)
+        }
     }
 
     /// The child side of spawn's fork: becomes the job's monitor, which
@@ -240,13 +292,16 @@ public struct Spawner {
                                out: borrowing FileDescriptor?, err: borrowing FileDescriptor?,
                                ownerPidfd: consuming FileDescriptor?,
                                lock: consuming FileDescriptor?, keepalive: consuming FileDescriptor?,
-                               go: consuming FileDescriptor?, status: consuming FileDescriptor) -> Never {
+                               go: consuming FileDescriptor?, report: consuming StartReport) -> Never {
         let m: Monitor
         do throws(JobctlError) {
             m = try Monitor(store: store, job: job, ownerPidfd: ownerPidfd, timeout: request.timeout,
                             extraSignals: [SignalNumber.interrupt])
         } catch {
-            StatusPipe.send(status, .of(error, at: .setup))
+            switch consume report {
+            case .pipe(let fd): StatusPipe.send(fd, .of(error, at: .setup))
+            case .handOver(let fd, let outcome): outcome.failed(error, handOver: fd)
+            }
             Processes.exitNow(0)
         }
         m.lock = lock
@@ -254,7 +309,7 @@ public struct Spawner {
         m.go = go
         let null = devNull.rawValue, fifo = fifoRead.number, output = out.number, errors = err.number
         m.startDetached(env: env, cwd: cwd, stdin: request.socketFD ?? fifo ?? null,
-                        stdout: request.socketFD ?? output!, stderr: errors ?? output!, status: status)
+                        stdout: request.socketFD ?? output!, stderr: errors ?? output!, report: report)
     }
 
     /// Takes the request's named lock, if any, waiting as it says.

@@ -44,3 +44,46 @@ extension LaunchFailure {
         }
     }
 }
+
+/// How a new monitor tells its `spawn` how the start went.
+enum StartReport: ~Copyable {
+    /// `spawn` reads it from this pipe (`StatusPipe`) and says it itself.
+    case pipe(FileDescriptor)
+    /// `spawn` only waits to exit with the status handed over on this pipe
+    /// (`Spawner.spawnThenExit`): the monitor says it for it.
+    case handOver(FileDescriptor, SpawnOutcome)
+}
+
+/// What `spawn` does with a start's outcome, done by the monitor when spawn
+/// only waits to exit: print the id, or undo the spawn and print the error.
+final class SpawnOutcome {
+    let command: [UInt8]
+    let directory: [UInt8]?
+    /// Prints the id; throws if it cannot (stdout closed, full, a pipe
+    /// whose reader is gone).
+    let announce: (JobID) throws(JobctlError) -> Void
+    /// Prints the error and gives spawn's exit status.
+    let fail: (JobctlError) -> Int32
+    /// What a spawn that fails must remove (its log, fifo, --stdout file).
+    var cleanups: [() -> Void] = []
+
+    init(command: [UInt8], directory: [UInt8]?, announce: @escaping (JobID) throws(JobctlError) -> Void,
+         fail: @escaping (JobctlError) -> Int32) {
+        self.command = command
+        self.directory = directory
+        self.announce = announce
+        self.fail = fail
+    }
+
+    /// The job cannot start: undo the spawn, say why, and exit `spawn`.
+    func failed(_ error: JobctlError, handOver fd: consuming FileDescriptor) {
+        for c in cleanups.reversed() { c() }
+        Processes.handOver(fd, exitCode: fail(error))
+    }
+
+    /// The error spawn ends with when the caller could not be given the id
+    /// (the job is then killed, or never runs, and stays recorded so).
+    static func unannounced(_ error: JobctlError, _ id: JobID) -> JobctlError {
+        .failure("\(error.message): job \(id) was killed, since its id could not be given")
+    }
+}

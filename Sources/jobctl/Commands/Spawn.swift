@@ -27,22 +27,11 @@ let spawnCommand = CommandSpec(
 func handleSpawn(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     let req = try spawnRequest(opts)
     let store = try openStore(stateDir)
-    let backend = LocalBackend(store: store)
     // The id is printed as soon as the job exists: a pool job waits for it
-    // before it may start.
-    var unprinted: JobctlError?
-    let id = try backend.start(req) { id in
-        do throws(JobctlError) { try printOut("\(id)\n"); return true } catch { unprinted = error; return false }
-    }
-    if let error = unprinted {
-        // The id is the caller's only handle on the job: a job nobody
-        // can learn of is not left running. It is killed (its whole
-        // tree), waited for, and stays recorded as killed.
-        if let j = try? store.job(id: id) {
-            _ = try? backend.signal(j, KillRequest(signal: SignalNumber.kill, grace: nil))
-            _ = try? backend.wait(for: [j], any: false, timeout: 10_000_000_000)
-        }
-        throw .failure("\(error.message): job \(id) was killed, since its id could not be given")
-    }
-    return 0
+    // before it may start. Printing it, or the error, is the job's
+    // monitor's work: this process only waits for it, then exits. A job
+    // whose id cannot be printed is killed (its whole tree) and recorded
+    // so, since the id is the caller's only handle on it.
+    try LocalBackend(store: store).startThenExit(req, announce: { id throws(JobctlError) in try printOut("\(id)\n") },
+                                                 fail: report)
 }
