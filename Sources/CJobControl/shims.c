@@ -2,6 +2,7 @@
 #include "cjobcontrol.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -178,6 +179,10 @@ int jc_flock_timeout(int fd, int op, int64_t ns) {
 void *jc_memrchr(const void *s, int c, size_t n) { return memrchr(s, c, n); }
 
 int jc_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int jc_rename_noreplace(int dir, const char *from, const char *to) {
+    return renameat2(dir, from, dir, to, RENAME_NOREPLACE);
+}
 
 int jc_fallocate(int fd, int64_t offset, int64_t len) {
     int r;

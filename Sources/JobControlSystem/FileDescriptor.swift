@@ -211,8 +211,14 @@ public struct FileDescriptor: ~Copyable {
     /// `remove`, for a clean-up whose failure changes nothing.
     public func removeIfPresent(_ name: String) { try? remove(name) }
 
-    public func rename(_ from: String, to: String) throws(Errno) {
-        try nothingOrErrno("renameat") { renameat(rawValue, from, rawValue, to) }
+    /// renameat(2) within this directory; with `replacing` false, fails
+    /// with EEXIST if `to` exists (RENAME_NOREPLACE).
+    public func rename(_ from: String, to: String, replacing: Bool = true) throws(Errno) {
+        if replacing {
+            try nothingOrErrno("renameat") { renameat(rawValue, from, rawValue, to) }
+        } else {
+            try nothingOrErrno("renameat2") { jc_rename_noreplace(rawValue, from, to) }
+        }
     }
     public func readLink(_ name: [UInt8]) throws(Errno) -> [UInt8] {
         var buf = [UInt8](repeating: 0, count: Int(PATH_MAX))

@@ -60,4 +60,61 @@ import JobControlSystem
         }) { try s.appendRun(j) }
         #expect(try s.unendedJobs().map(\.pid) == [4242])
     }
+
+    func spares() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: temp.path + "/s/live").filter { $0.hasPrefix(".spare-") }
+    }
+
+    // An ended job's file is kept as a spare, and the next job's file is
+    // made from it: that job must read as itself whether the old record was
+    // longer or shorter, and nothing of the old job may show.
+    @Test(arguments: [1, 300, 10_000])
+    func aJobMadeFromASpareReadsAsItself(_ oldLength: Int) throws {
+        let s = try temp.store()
+        _ = try ids(s)  // the index exists from here on
+        var old = sampleJob(1)
+        old.command = [Array(repeating: UInt8(ascii: "a"), count: oldLength)]
+        try s.appendStart(1, Records.encode(old))
+        try end(s, 1)
+        #expect(try spares().count == 1)
+        var new = sampleJob(2)
+        new.pid = nil
+        try s.appendStart(2, Records.encode(new))
+        #expect(try spares().isEmpty)
+        #expect(try ids(s) == [2])
+        // Byte for byte: no tail of the longer old record after the line.
+        #expect(FileManager.default.contents(atPath: temp.path + "/s/live/2") == Data(Records.encode(new)))
+    }
+
+    // None, one, just under, at and past the bound of 64 spares; then as
+    // many new jobs, which use them up and are listed exactly.
+    @Test(arguments: [0, 1, 63, 64, 65, 200])
+    func sparesAreBoundedAndUsedUp(_ n: Int) throws {
+        let s = try temp.store()
+        _ = try ids(s)
+        for id in stride(from: 1, through: n, by: 1) { try start(s, id) }
+        for id in stride(from: n, through: 1, by: -1) { try end(s, id) }
+        #expect(try ids(s) == [])
+        #expect(try spares().count == min(n, StateStore.spares))
+        let next = Array(stride(from: n + 1, through: 2 * n, by: 1))
+        for id in next { try start(s, id) }
+        #expect(try ids(s) == next)
+        #expect(try spares().count == max(0, min(n, StateStore.spares) - n))
+    }
+
+    // A spare that cannot be rewritten leaves the index to be rebuilt,
+    // never listing the spare's old job.
+    @Test(arguments: ["write", "ftruncate", "renameat"])
+    func aSpareThatCannotBeReusedIsNeverListed(_ call: String) throws {
+        let s = try temp.store()
+        _ = try ids(s)
+        try start(s, 1)
+        try end(s, 1)
+        // The first write is the start record's, which must get through.
+        let writes = CallCount()
+        try SystemFaults.with({ c in
+            c == call && (call != "write" || writes.next(upTo: 2) && writes.value == 2) ? .ioError : nil
+        }) { try start(s, 2) }
+        #expect(try ids(s) == [2])
+    }
 }

@@ -49,6 +49,10 @@ int jc_fallocate(int fd, int64_t offset, int64_t len);
 /// memrchr(3), a GNU extension this header cannot declare.
 void *jc_memrchr(const void *s, int c, size_t n);
 
+/// renameat2(dir, from, dir, to, RENAME_NOREPLACE): fails with EEXIST
+/// rather than replace `to`.
+int jc_rename_noreplace(int dir, const char *from, const char *to);
+
 /// pipe2(fds, O_CLOEXEC).
 int jc_pipe_cloexec(int fds[2]);
 

@@ -28,7 +28,8 @@ extension StateStore {
             // the live index, built here if it is missing (once: without
             // it every start would add a block that no end gives back);
             // nil if it cannot be, and then a block is added regardless.
-            var unended = liveCount()
+            let census = liveCensus()
+            var unended = census?.count
             if unended == nil, let jobs = try? rebuildLive() { unended = jobs.count }
             let need = unended.map { ($0 + 1) * unit }
             var grew = false
@@ -46,7 +47,7 @@ extension StateStore {
                 if grew { try? r.truncate(to: size) }
                 throw error
             }
-            writeLive(id, line, replacing: false)
+            writeLive(id, line, replacing: false, spare: census?.spare)
         }
     }
 

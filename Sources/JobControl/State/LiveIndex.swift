@@ -16,13 +16,28 @@ extension StateStore {
     static let liveDir = "live"
     static let liveComplete = ".complete"
 
-    /// Under the lock: writes the job's file, if the index is kept. A file
-    /// that cannot be written makes the index incomplete, never wrong.
-    func writeLive(_ id: JobID, _ record: [UInt8], replacing: Bool) {
+    /// Spare files, named `.spare-K` for K below `spares`: a job's file is
+    /// a spare once it ends, and the next job's file is made from one. Why:
+    /// on ext4 a new inode costs 0.05–0.3 ms (more after many files were
+    /// deleted, as its allocator passes over recently freed inodes), a
+    /// rename of an existing one a tenth of that.
+    static let sparePrefix = ".spare-"
+    static let spares = 64
+
+    /// Under the lock: writes the job's file, if the index is kept, from
+    /// `spare` if one is given. A file that cannot be written makes the
+    /// index incomplete, never wrong.
+    func writeLive(_ id: JobID, _ record: [UInt8], replacing: Bool, spare: String? = nil) {
         let name = "\(StateStore.liveDir)/\(id)"
         do throws(Errno) {
-            // Replacing goes through a rename: a reader sees the old record
-            // or the new, never a mix of the two.
+            // The file gets its name once written: a reader sees the old
+            // record or the new, never a mix, and never a spare's old job.
+            if let s = spare.map({ "\(StateStore.liveDir)/\($0)" }), let f = try? dir.open(s, .writeOnly) {
+                try f.writeAll(record, at: 0)
+                try f.truncate(to: record.count)
+                try dir.rename(s, to: name)
+                return
+            }
             let target = replacing ? "\(StateStore.liveDir)/.\(id).tmp" : name
             let f = try dir.open(target, [.writeOnly, .create, .truncate])
             try f.writeAll(record)
@@ -34,9 +49,18 @@ extension StateStore {
         }
     }
 
-    /// Under the lock: the job has recorded its end, or is forgotten.
+    /// Under the lock: the job has recorded its end, or is forgotten. Its
+    /// file becomes a spare unless there are enough.
     func removeLive(_ id: JobID) {
-        dir.removeIfPresent("\(StateStore.liveDir)/\(id)")
+        let name = "\(StateStore.liveDir)/\(id)"
+        let spare = "\(StateStore.liveDir)/\(StateStore.sparePrefix)\(id % StateStore.spares)"
+        do throws(Errno) {
+            try dir.rename(name, to: spare, replacing: false)
+        } catch where error == .noEntry {
+            return
+        } catch {
+            dir.removeIfPresent(name)
+        }
     }
 
     /// Appends a queued job's `run` event (it has its slot and its pid) and
@@ -69,15 +93,28 @@ extension StateStore {
         guard let d = try? dir.openIfPresent(StateStore.liveDir, [.readOnly, .directory]),
               (try? d.status(of: StateStore.liveComplete)) != nil,
               let entries = try? d.entries() else { return nil }
-        return body(d, entries.filter { $0.name.first != UInt8(ascii: ".") })
+        return body(d, entries)
     }
 
-    /// How many jobs the live index holds, or nil if it is not complete.
-    func liveCount() -> Int? { withLiveEntries { _, entries in entries.count } }
+    /// How many jobs the live index holds, and a spare file for the next,
+    /// or nil if it is not complete.
+    func liveCensus() -> (count: Int, spare: String?)? {
+        withLiveEntries { _, entries in
+            var count = 0
+            var spare: String?
+            for e in entries {
+                if e.name.first != UInt8(ascii: ".") { count += 1 }
+                else if spare == nil, e.name.starts(with: StateStore.sparePrefix.utf8) {
+                    spare = String(decoding: e.name, as: UTF8.self)
+                }
+            }
+            return (count, spare)
+        }
+    }
 
     /// The index's jobs, or nil if it is missing or incomplete.
     func readLive() -> [Job]? {
-        withLiveEntries { d, entries in jobs(in: d, entries) }
+        withLiveEntries { d, entries in jobs(in: d, entries.filter { $0.name.first != UInt8(ascii: ".") }) }
     }
 
     private func jobs(in d: borrowing FileDescriptor, _ entries: [(name: [UInt8], inode: UInt64)]) -> [Job] {
