@@ -164,6 +164,7 @@ final class Monitor {
         if stderr > 2 { try? FileDescriptor.duplicate(stderr, onto: 2) }
         detachFromCaller(stdio: [2], keep: [])
         complaintFD = 2
+        store.prepareLog(for: job.id + 1)
         // A job whose id nobody has is killed (its whole tree) and recorded
         // so before its spawn exits.
         if !announced { deliver(SignalNumber.kill) }
@@ -186,6 +187,7 @@ final class Monitor {
         // As in startDetached, but the job's own stdio stays.
         detachFromCaller(stdio: [stdin, stdout, stderr], keep: [stdin, stdout, stderr])
         complaintFD = stderr
+        store.prepareLog(for: job.id + 1)
         if !announced || !allowedToStart() { neverRan(ExitStatus(code: -SignalNumber.kill)) }
         // The job holds its slot too: the slot is free only once the job's
         // last process is gone, even if this monitor is killed first.
