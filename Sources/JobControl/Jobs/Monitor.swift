@@ -161,10 +161,11 @@ final class Monitor {
             startFailed(report, .of(error, at: .record))
         }
         let announced = started(report)
+        // Before the program's pages are dropped: this code is not needed again.
+        store.prepareLog(for: job.id + 1)
         if stderr > 2 { try? FileDescriptor.duplicate(stderr, onto: 2) }
         detachFromCaller(stdio: [2], keep: [])
         complaintFD = 2
-        store.prepareLog(for: job.id + 1)
         // A job whose id nobody has is killed (its whole tree) and recorded
         // so before its spawn exits.
         if !announced { deliver(SignalNumber.kill) }
@@ -184,10 +185,10 @@ final class Monitor {
             startFailed(report, .of(error, at: .record))
         }
         let announced = started(report)
+        store.prepareLog(for: job.id + 1)
         // As in startDetached, but the job's own stdio stays.
         detachFromCaller(stdio: [stdin, stdout, stderr], keep: [stdin, stdout, stderr])
         complaintFD = stderr
-        store.prepareLog(for: job.id + 1)
         if !announced || !allowedToStart() { neverRan(ExitStatus(code: -SignalNumber.kill)) }
         // The job holds its slot too: the slot is free only once the job's
         // last process is gone, even if this monitor is killed first.
