@@ -132,6 +132,9 @@ final class Monitor {
         if let null = try? FileDescriptor.open(Array("/dev/null".utf8), .readWrite) {
             for fd: CInt in 0...2 where !stdio.contains(fd) { try? null.duplicate(onto: fd) }
         }
+        // Now that `$(jobctl spawn)` has its EOF, and before the program's
+        // pages are dropped (it would fault them back): the next job's log.
+        store.prepareLog(for: job.id + 1)
         Processes.closeDescriptors(except: ownedDescriptors + keep)
         // A monitor lives as long as its job: keep only what the loop needs.
         Processes.dropProgramPages()
@@ -161,8 +164,6 @@ final class Monitor {
             startFailed(report, .of(error, at: .record))
         }
         let announced = started(report)
-        // Before the program's pages are dropped: this code is not needed again.
-        store.prepareLog(for: job.id + 1)
         if stderr > 2 { try? FileDescriptor.duplicate(stderr, onto: 2) }
         detachFromCaller(stdio: [2], keep: [])
         complaintFD = 2
@@ -185,7 +186,6 @@ final class Monitor {
             startFailed(report, .of(error, at: .record))
         }
         let announced = started(report)
-        store.prepareLog(for: job.id + 1)
         // As in startDetached, but the job's own stdio stays.
         detachFromCaller(stdio: [stdin, stdout, stderr], keep: [stdin, stdout, stderr])
         complaintFD = stderr
