@@ -184,6 +184,10 @@ int jc_rename_noreplace(int dir, const char *from, const char *to) {
     return renameat2(dir, from, dir, to, RENAME_NOREPLACE);
 }
 
+int jc_rename_exchange(int dir, const char *a, const char *b) {
+    return renameat2(dir, a, dir, b, RENAME_EXCHANGE);
+}
+
 int jc_fallocate(int fd, int64_t offset, int64_t len) {
     int r;
     do { r = fallocate(fd, 0, (off_t)offset, (off_t)len); } while (r < 0 && errno == EINTR);

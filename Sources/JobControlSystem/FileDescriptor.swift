@@ -220,6 +220,11 @@ public struct FileDescriptor: ~Copyable {
             try nothingOrErrno("renameat2") { jc_rename_noreplace(rawValue, from, to) }
         }
     }
+    /// Swaps two names in this directory at once (RENAME_EXCHANGE): each
+    /// then names the other's file.
+    public func exchange(_ a: String, _ b: String) throws(Errno) {
+        try nothingOrErrno("renameat2") { jc_rename_exchange(rawValue, a, b) }
+    }
     public func readLink(_ name: [UInt8]) throws(Errno) -> [UInt8] {
         var buf = [UInt8](repeating: 0, count: Int(PATH_MAX))
         let n = try name.withCString { p throws(Errno) in

@@ -117,4 +117,23 @@ import JobControlSystem
         }) { try start(s, 2) }
         #expect(try ids(s) == [2])
     }
+
+    // A pool job's run event rewrites its record from a spare, which the
+    // old record then becomes (or, where names cannot be swapped, is
+    // dropped): either way the new record is what is listed.
+    @Test(arguments: [false, true])
+    func aRewriteFromASpareKeepsTheSpare(_ noExchange: Bool) throws {
+        let s = try temp.store()
+        _ = try ids(s)
+        try start(s, 1)
+        try start(s, 2)
+        try end(s, 2)
+        #expect(try spares().count == 1)
+        var j = sampleJob(1)
+        j.pid = 4242
+        try SystemFaults.with({ c in noExchange && c == "renameat2" ? Errno(rawValue: EINVAL) : nil }) { try s.appendRun(j) }
+        #expect(try s.unendedJobs().map(\.pid) == [4242])
+        #expect(FileManager.default.contents(atPath: temp.path + "/s/live/1") == Data(Records.encode(j)))
+        #expect(try spares().count == (noExchange ? 0 : 1))
+    }
 }

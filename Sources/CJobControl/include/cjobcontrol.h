@@ -52,6 +52,8 @@ void *jc_memrchr(const void *s, int c, size_t n);
 /// renameat2(dir, from, dir, to, RENAME_NOREPLACE): fails with EEXIST
 /// rather than replace `to`.
 int jc_rename_noreplace(int dir, const char *from, const char *to);
+/// renameat2(dir, a, dir, b, RENAME_EXCHANGE): swaps the two names at once.
+int jc_rename_exchange(int dir, const char *a, const char *b);
 
 /// pipe2(fds, O_CLOEXEC).
 int jc_pipe_cloexec(int fds[2]);

@@ -35,6 +35,9 @@ extension StateStore {
             if let s = spare.map({ "\(StateStore.liveDir)/\($0)" }), let f = try? dir.open(s, .writeOnly) {
                 try f.writeAll(record, at: 0)
                 try f.truncate(to: record.count)
+                // A record replaced swaps places with it and is the spare
+                // now (where the file system cannot swap, it is dropped).
+                if replacing, (try? dir.exchange(s, name)) != nil { return }
                 try dir.rename(s, to: name)
                 return
             }
@@ -68,7 +71,7 @@ extension StateStore {
     public func appendRun(_ job: Job) throws(JobctlError) {
         try withLock { (_) throws(JobctlError) in
             _ = try appendLocked(Records.encodeRun(job.id, pid: job.pid ?? 0, pidStart: job.pidStart, started: job.started))
-            writeLive(job.id, Records.encode(job), replacing: true)
+            writeLive(job.id, Records.encode(job), replacing: true, spare: liveCensus()?.spare)
         }
     }
 
