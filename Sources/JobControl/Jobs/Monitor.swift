@@ -232,12 +232,7 @@ final class Monitor {
     /// The job could not be started or recorded: its spawn fails, saying
     /// why. Never returns.
     func startFailed(_ report: consuming StartReport, _ failure: LaunchFailure) -> Never {
-        switch consume report {
-        case .pipe(let fd):
-            StatusPipe.send(fd, failure)
-        case .handOver(let fd, let outcome):
-            outcome.failed(failure.error(command: job.command[0], directory: outcome.directory), handOver: fd)
-        }
+        report.failed(failure, command: job.command[0])
         Processes.exitNow(0)
     }
 

@@ -138,8 +138,7 @@ public struct Spawner {
     /// before the monitor starts.
     public func spawnThenExit(_ request: SpawnRequest, announce: @escaping (JobID) throws(JobctlError) -> Void,
                               fail: @escaping (JobctlError) -> Int32) throws(JobctlError) -> Never {
-        let outcome = SpawnOutcome(command: request.command[0], directory: request.directory,
-                                   announce: announce, fail: fail)
+        let outcome = SpawnOutcome(directory: request.directory, announce: announce, fail: fail)
         _ = try spawn(request, announce: { _ in true }, exitingWith: outcome)
         fatalError("spawn with a hand-over returned")
     }
@@ -261,8 +260,8 @@ public struct Spawner {
 
     /// Starts the job's monitor in this process's memory and exits with what
     /// it hands over (`Processes.startSharingMemory`); returns only if it
-    /// could not start, with the error. Everything is borrowed, so it stays open here
-    /// across the start; the monitor owns its copy of each descriptor.
+    /// could not start, with the error. Every descriptor is borrowed, so it
+    /// stays open here across the start; the monitor owns its own copy.
     private func startMonitorSharingMemory(_ job: Job, _ request: SpawnRequest, env: [[UInt8]], cwd: [UInt8]?,
                                            devNull: borrowing FileDescriptor, fifoRead: borrowing FileDescriptor?,
                                            out: borrowing FileDescriptor?, err: borrowing FileDescriptor?,
@@ -298,10 +297,7 @@ public struct Spawner {
             m = try Monitor(store: store, job: job, ownerPidfd: ownerPidfd, timeout: request.timeout,
                             extraSignals: [SignalNumber.interrupt])
         } catch {
-            switch consume report {
-            case .pipe(let fd): StatusPipe.send(fd, .of(error, at: .setup))
-            case .handOver(let fd, let outcome): outcome.failed(error, handOver: fd)
-            }
+            report.failed(.of(error, at: .setup), command: job.command[0])
             Processes.exitNow(0)
         }
         m.lock = lock

@@ -54,10 +54,23 @@ enum StartReport: ~Copyable {
     case handOver(FileDescriptor, SpawnOutcome)
 }
 
+extension StartReport {
+    /// The job cannot start: its spawn fails with `failure` (said by spawn,
+    /// or here for it).
+    consuming func failed(_ failure: LaunchFailure, command: [UInt8]) {
+        switch consume self {
+        case .pipe(let fd):
+            StatusPipe.send(fd, failure)
+        case .handOver(let fd, let outcome):
+            outcome.failed(failure.error(command: command, directory: outcome.directory), handOver: fd)
+        }
+    }
+}
+
 /// What `spawn` does with a start's outcome, done by the monitor when spawn
 /// only waits to exit: print the id, or undo the spawn and print the error.
 final class SpawnOutcome {
-    let command: [UInt8]
+    /// `-C`, for the error of a job that cannot change to it.
     let directory: [UInt8]?
     /// Prints the id; throws if it cannot (stdout closed, full, a pipe
     /// whose reader is gone).
@@ -67,9 +80,8 @@ final class SpawnOutcome {
     /// What a spawn that fails must remove (its log, fifo, --stdout file).
     var cleanups: [() -> Void] = []
 
-    init(command: [UInt8], directory: [UInt8]?, announce: @escaping (JobID) throws(JobctlError) -> Void,
+    init(directory: [UInt8]?, announce: @escaping (JobID) throws(JobctlError) -> Void,
          fail: @escaping (JobctlError) -> Int32) {
-        self.command = command
         self.directory = directory
         self.announce = announce
         self.fail = fail
