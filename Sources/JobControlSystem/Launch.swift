@@ -67,3 +67,59 @@ public func launch(_ spec: LaunchSpec) -> Result<Int32, LaunchFailure> {
     }
     return .success(pid)
 }
+
+/// What a helper command (`sbatch`, `squeue`) printed, and how it ended.
+public struct Captured: Sendable {
+    public var status: WaitStatus
+    public var out: [UInt8]
+    public var err: [UInt8]
+}
+
+/// Runs a short-lived helper command to its end, as `$(...)` would: stdin
+/// /dev/null, stdout and stderr read into memory (both at once, so that
+/// neither can fill its pipe while the other is read). Fails only if the
+/// command could not be started (127: not found, as for a job).
+public func runCapturing(_ command: [[UInt8]]) -> Result<Captured, LaunchFailure> {
+    do throws(Errno) {
+        let out = try Pipe(), err = try Pipe()
+        let null = try FileDescriptor.open(Array("/dev/null".utf8), .readOnly)
+        return capture(command, out: out, err: err, null: null)
+    } catch {
+        return .failure(LaunchFailure(stage: .setup, errno: error))
+    }
+}
+
+private func capture(_ command: [[UInt8]], out: consuming Pipe, err: consuming Pipe,
+                     null: borrowing FileDescriptor) -> Result<Captured, LaunchFailure> {
+    let spec = LaunchSpec(command: command, environment: Processes.environment(), directory: nil,
+                          stdin: null.rawValue, stdout: out.write.rawValue, stderr: err.write.rawValue,
+                          newSession: false)
+    let started = launch(spec)
+    let outRead = out.read, errRead = err.read
+    // Our copies of the write ends go now, or the reads would never end.
+    _ = consume out.write
+    _ = consume err.write
+    let pid: Int32
+    switch started {
+    case .failure(let f): return .failure(f)
+    case .success(let p): pid = p
+    }
+    var got = Captured(status: WaitStatus(rawValue: 0), out: [], err: [])
+    var open = [outRead.rawValue, errRead.rawValue]
+    while !open.isEmpty {
+        let ready = pollReadable(open, timeoutNs: nil)
+        var still: [CInt] = []
+        for (k, fd) in open.enumerated() {
+            guard ready[k] else { still.append(fd); continue }
+            let chunk = (try? StandardStreams.read(fd, upTo: 65536)) ?? []
+            if chunk.isEmpty { continue }
+            if fd == outRead.rawValue { got.out += chunk } else { got.err += chunk }
+            still.append(fd)
+        }
+        open = still
+    }
+    got.status = Processes.reap(pid, wait: true)?.status ?? WaitStatus(rawValue: 0)
+    withExtendedLifetime(outRead) {}
+    withExtendedLifetime(errRead) {}
+    return .success(got)
+}

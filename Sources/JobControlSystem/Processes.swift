@@ -132,6 +132,26 @@ public enum Processes {
         return bytes(v)
     }
 
+    /// This program's own path (/proc/self/exe), as bytes.
+    public static func executablePath() -> [UInt8]? {
+        var buf = [UInt8](repeating: 0, count: Int(PATH_MAX))
+        let n = buf.withUnsafeMutableBytes { readlink("/proc/self/exe", $0.baseAddress!, $0.count) }
+        return n > 0 ? Array(buf[0..<n]) : nil
+    }
+
+    /// Ends this process as `sig` would, so that its parent sees the very
+    /// signal (as a batch script whose command was killed must); exits
+    /// 128+sig if the signal does not end it.
+    public static func die(by sig: Int32) -> Never {
+        _ = Glibc.signal(sig, SIG_DFL)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, sig)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
+        raise(sig)
+        _exit(128 + sig)
+    }
+
     /// The working directory as bytes.
     public static func currentDirectory() throws(Errno) -> [UInt8] {
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

@@ -11,6 +11,9 @@ public enum SignalNumber {
     public static let terminate = SIGTERM
     public static let child = SIGCHLD
     public static let `continue` = SIGCONT
+    public static let user1 = SIGUSR1
+    public static let user2 = SIGUSR2
+    public static let alarm = SIGALRM
     /// The first real-time signal applications may use (glibc keeps two).
     public static var realTimeMin: Int32 { jc_sigrtmin() }
     public static let realTimeMax: Int32 = 64

@@ -99,3 +99,15 @@ private final class Kept<T> {
     let value: T
     init(_ value: T) { self.value = value }
 }
+
+/// Where new jobs go: `--backend`, else `$JOBCTL_BACKEND`, else here.
+func placedOnSlurm() throws(JobctlError) -> Bool {
+    let chosen = backendOption ?? Processes.environment("JOBCTL_BACKEND").map { String(decoding: $0, as: UTF8.self) }
+    switch chosen {
+    case nil, "", "local": return false
+    case "slurm": return true
+    case let other?:
+        let from = backendOption != nil ? "--backend" : "JOBCTL_BACKEND"
+        throw .usage("unknown backend '\(other)' in \(from) (local or slurm)")
+    }
+}

@@ -9,7 +9,7 @@ let completionVerb = "__complete"
 func complete(_ args: [String], stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     guard args.count == 1 else { throw .usage("\(completionVerb) takes one of jobs, running, finished, locks, queues, pools") }
     let store = try openStore(stateDir)
-    let backend = LocalBackend(store: store)
+    let backend = Backends(store: store)
     var words: [[UInt8]] = []
     switch args[0] {
     case "jobs", "running", "finished":

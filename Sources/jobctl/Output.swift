@@ -110,6 +110,8 @@ func jsonLine(_ j: Job, _ st: JobState, into w: inout JSONWriter) {
     w.field("cwd", j.cwd)
     w.field("log", j.log)
     if let pool = j.pool { w.field("pool", pool) } else { w.null("pool") }
+    w.field("backend", j.slurmID == nil ? "local" : "slurm")
+    if let s = j.slurmID { w.field("slurm_id", s) } else { w.null("slurm_id") }
     w.timestamp("started", micros: j.started)
     if let t = j.ended { w.timestamp("ended", micros: t) } else { w.null("ended") }
     w.endObject()

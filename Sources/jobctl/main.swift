@@ -14,6 +14,9 @@ StandardStreams.fillClosed()
 
 // Read by `report`, which a spawn's monitor also calls (one thread throughout).
 nonisolated(unsafe) var subcommand: String?
+/// `--backend`, for the verbs that place jobs.
+nonisolated(unsafe) var backendOption: String?
+enum SlurmBatchVerb { static let name = "__slurm-job" }
 do throws(JobctlError) {
     // argv as bytes: CommandLine.arguments would repair invalid UTF-8.
     var rawArgs = Array(Processes.arguments().dropFirst())
@@ -30,6 +33,12 @@ do throws(JobctlError) {
         case "--version":
             try printOut("jobctl \(version)\n")
             Processes.exit(0)
+        case "--backend":
+            guard !args.isEmpty else { throw JobctlError.usage("option '--backend' needs a value <local|slurm>") }
+            args.removeFirst()
+            backendOption = String(decoding: rawArgs.removeFirst(), as: UTF8.self)
+        case _ where a.hasPrefix("--backend="):
+            backendOption = String(a.dropFirst("--backend=".count))
         case "--state-dir":
             guard !args.isEmpty else { throw JobctlError.usage("option '--state-dir' needs a value <dir>") }
             args.removeFirst()
@@ -46,6 +55,13 @@ do throws(JobctlError) {
     if name == "help" {
         try printOut(args.first.map { sub throws(JobctlError) in helpText(try command(named: sub)) } ?? mainHelp)
         Processes.exit(0)
+    }
+    if name == SlurmBatchVerb.name {
+        // What a cluster job's batch script runs: `__slurm-job DIR ID`.
+        guard rawArgs.count == 2, let id = Int(String(decoding: rawArgs[1], as: UTF8.self)) else {
+            throw JobctlError.usage("\(SlurmBatchVerb.name) takes a state directory and a job id")
+        }
+        SlurmBatch.run(stateDir: rawArgs[0], id: id)
     }
     if name == completionVerb {
         Processes.exit(try complete(args, stateDir: stateDir))

@@ -50,6 +50,9 @@ public struct Job: Sendable {
     public var pool: [UInt8]?
     /// Its stdin is the fifo `pipes/ID` (`spawn --stdin pipe`, `send`).
     public var stdinPipe = false
+    /// The Slurm job id of a job placed on the cluster (`--backend slurm`);
+    /// nil for a local job.
+    public var slurmID: [UInt8]?
 
     public init(id: JobID, name: [UInt8]) {
         self.id = id

@@ -22,6 +22,22 @@ public func copyLog(store: StateStore, job: Job, follow: Bool, to out: CInt) thr
     // event: copy it now, or a job that writes once and waits (a server
     // printing its port) would never be followed past that line.
     try drain()
+    if job.slurmID != nil { try followOnSlurm(); return }
+    /// A cluster job has no process here to sleep on: its end is its exit
+    /// file, looked for each second (a local file), and what the
+    /// scheduler says, asked every 30 s (for a job that ends without one).
+    func followOnSlurm() throws(JobctlError) {
+        let slurm = SlurmBackend(store: store)
+        var round = 0
+        while true {
+            let ready = poll([(inotify.fd.rawValue, PollEvents.readable), (out, 0)], timeoutNs: 1_000_000_000)
+            if ready[1] & PollEvents.failed != 0 { return }
+            if ready[0] != 0 { inotify.drain() }
+            try drain()
+            round += 1
+            if slurm.exitFile(job.id) != nil || (round % 30 == 0 && !slurm.isAlive(job)) { try drain(); return }
+        }
+    }
     // The end of the job: its monitor ending, or the leader if orphaned.
     let ender = pidfdIfSame(job.monitor, start: job.monitorStart) ?? job.pid.flatMap { pidfdIfSame($0, start: job.pidStart) }
     guard let end = ender else { try drain(); return }

@@ -28,6 +28,10 @@ public struct SpawnRequest {
     /// A descriptor (not owned) to be the job's stdin and stdout, such as a
     /// connection's socket (`serve`); errors still go to the log.
     public var socketFD: CInt?
+    /// Place the job on the Slurm cluster (`--backend slurm`), with these
+    /// options passed to `sbatch` as given (`--slurm-opt`).
+    public var onSlurm = false
+    public var slurmOptions: [String] = []
     public init(command: [[UInt8]]) { self.command = command }
 }
 
@@ -43,9 +47,18 @@ public struct Spawner {
     /// JOBCTL_JOB_NAME and JOBCTL_STATE_DIR, then each `-e K=V`, a later K
     /// replacing an earlier.
     func environment(id: JobID, name: [UInt8], extra: [[UInt8]]) -> [[UInt8]] {
-        var env = Processes.environment()
-        let add = [Array("JOBCTL_JOB_ID=\(id)".utf8), Array("JOBCTL_JOB_NAME=".utf8) + name,
-                   Array("JOBCTL_STATE_DIR=".utf8) + store.path] + extra
+        Spawner.merged(Processes.environment(), jobVariables(id: id, name: name, extra: extra))
+    }
+
+    /// What a job's environment adds to the caller's, in order.
+    func jobVariables(id: JobID, name: [UInt8], extra: [[UInt8]]) -> [[UInt8]] {
+        [Array("JOBCTL_JOB_ID=\(id)".utf8), Array("JOBCTL_JOB_NAME=".utf8) + name,
+         Array("JOBCTL_STATE_DIR=".utf8) + store.path] + extra
+    }
+
+    /// `env` with each `K=V` of `add` replacing any K before it.
+    static func merged(_ env: [[UInt8]], _ add: [[UInt8]]) -> [[UInt8]] {
+        var env = env
         for kv in add {
             let key = kv.prefix(through: kv.firstIndex(of: UInt8(ascii: "=")) ?? kv.count - 1)
             env.removeAll { $0.starts(with: key) }

@@ -45,6 +45,7 @@ public enum Records {
         w.field("log", j.log)
         if let pool = j.pool { w.field("pool", pool) }
         if j.stdinPipe { w.field("stdin", "pipe") }
+        if let s = j.slurmID { w.field("slurm", s) }
         if j.joined { w.field("joined", true) }
         w.timestamp("started", micros: j.started)
         if let e = j.exit, let t = j.ended {
@@ -125,7 +126,7 @@ public enum Records {
     /// The keys jobctl reads.
     enum Field {
         case v, id, pid, pgid, pidstart, monitor, monitorstart, owner, ownerstart, exitcode
-        case event, started, ended, name, cwd, log, pool, stdin, command, daemon, joined, unknown
+        case event, started, ended, name, cwd, log, pool, stdin, slurm, command, daemon, joined, unknown
     }
 
     /// Which key `k` is: by its length and first byte, then one comparison,
@@ -143,7 +144,7 @@ public enum Records {
         case (4, UInt8(ascii: "n")): guess = (.name, "name")
         case (5, UInt8(ascii: "e")): guess = k[1] == UInt8(ascii: "v") ? (.event, "event") : (.ended, "ended")
         case (5, UInt8(ascii: "o")): guess = (.owner, "owner")
-        case (5, UInt8(ascii: "s")): guess = (.stdin, "stdin")
+        case (5, UInt8(ascii: "s")): guess = k[1] == UInt8(ascii: "l") ? (.slurm, "slurm") : (.stdin, "stdin")
         case (6, UInt8(ascii: "d")): guess = (.daemon, "daemon")
         case (6, UInt8(ascii: "j")): guess = (.joined, "joined")
         case (7, UInt8(ascii: "m")): guess = (.monitor, "monitor")
@@ -195,6 +196,7 @@ public enum Records {
                 case .log: job.log = Array(t)
                 case .pool: job.pool = Array(t)
                 case .stdin: job.stdinPipe = t.elementsEqual("pipe".utf8)
+                case .slurm: job.slurmID = Array(t)
                 default: break
                 }
             case .string(let s):
@@ -207,6 +209,7 @@ public enum Records {
                 case .log: job.log = s
                 case .pool: job.pool = s
                 case .stdin: job.stdinPipe = s.elementsEqual("pipe".utf8)
+                case .slurm: job.slurmID = s
                 default: break
                 }
             case .strings(let a):

@@ -26,7 +26,7 @@ func handleKill(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
     let followUp: Int64? = grace?.nanoseconds ?? (explicit ? nil : defaultGrace)
     let store = try openStore(stateDir)
     let jobs = try store.resolve(opts.operands)
-    let backend = LocalBackend(store: store)
+    let backend = Backends(store: store)
     if sig.rawValue == 0 {
         return jobs.allSatisfy { backend.isAlive($0) } ? 0 : 1
     }

@@ -14,7 +14,7 @@ func handlePrune(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
     try refuseOperands(opts)
     let age = try duration(opts, "older-than")?.nanoseconds ?? 0
     let store = try openStore(stateDir)
-    let backend = LocalBackend(store: store)
+    let backend = Backends(store: store)
     let cutoff = wallClockMicros() - age / 1000
     let old = try store.loadAll().jobs.filter { j in
         backend.state(of: j).hasEnded && (j.ended ?? j.started) <= cutoff

@@ -22,7 +22,7 @@ func handlePs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> 
     if filters.count > 1 { throw .usage("--\(filters[0]) and --\(filters[1]) exclude each other") }
     if opts.has("json") && opts.has("quiet") { throw .usage("--json and --quiet exclude each other") }
     let store = try openStore(stateDir)
-    let backend = LocalBackend(store: store)
+    let backend = Backends(store: store)
     var jobs: [Job]
     if opts.operands.isEmpty && filters.first == "running" {
         // What may still run, from the live index: it costs what runs,
@@ -44,7 +44,7 @@ func handlePs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> 
     rows.reserveCapacity(jobs.count)
     // One question to the backend for all of them: a scheduler answers a
     // list in one call (squeue) where it would take one per job.
-    for (j, st) in zip(jobs, backend.states(of: jobs)) {
+    for (j, st) in backend.current(jobs) {
         let keep: Bool
         switch filters.first {
         case "running": keep = !st.hasEnded

@@ -12,7 +12,7 @@ let rmCommand = CommandSpec(
 func handleRm(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     try requireOperands(opts, "a job to remove")
     let store = try openStore(stateDir)
-    let backend = LocalBackend(store: store)
+    let backend = Backends(store: store)
     let jobs = try store.resolve(opts.operands)
     for j in jobs where !backend.state(of: j).hasEnded {
         throw .failure("job \(j.id) is still running; kill it first")

@@ -17,6 +17,9 @@ let runCommand = CommandSpec(
 
 func handleRun(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     let req = try spawnRequest(opts)
+    if try placedOnSlurm() {
+        throw .usage("run keeps its command here, in the foreground: it does not take --backend slurm yet (use spawn, then wait)")
+    }
     let store = try openStore(stateDir)
     return try Spawner(store: store).runInForeground(req)
 }

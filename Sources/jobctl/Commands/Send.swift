@@ -19,7 +19,7 @@ func handleSend(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
     if opts.has("eof") && opts.operands.count > 1 { throw .usage("--eof takes a job only") }
     let store = try openStore(stateDir)
     let j = try store.resolve(first)
-    let backend = LocalBackend(store: store)
+    let backend = Backends(store: store)
     if opts.has("eof") {
         try Pipes(store: store).checkOpen(j, alive: backend.isAlive(j))
         guard try backend.signal(j, KillRequest.eof) else { throw .failure("job \(j.id) has ended") }

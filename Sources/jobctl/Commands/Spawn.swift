@@ -19,14 +19,22 @@ let spawnCommand = CommandSpec(
         OptionSpec(long: "pool", short: nil, value: "<name>", help: "Queue in pool NAME; run when a slot is free."),
         OptionSpec(long: "slots", short: nil, value: "<n>", help: "Set the pool's size (remembered; default 1)."),
         OptionSpec(long: "stdin", short: nil, value: "pipe", help: "Keep stdin open for 'jobctl send'."),
+        OptionSpec(long: "slurm-opt", short: nil, value: "<opt>", help: "Pass OPT to sbatch (--backend slurm).", repeatable: true),
     ],
     example: ["id=$(jobctl spawn -n build -- make -j4)", "jobctl wait \"$id\""],
     commandFollows: true,
     handler: handleSpawn)
 
 func handleSpawn(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
-    let req = try spawnRequest(opts)
+    var req = try spawnRequest(opts)
+    req.onSlurm = try placedOnSlurm()
+    req.slurmOptions = opts.all("slurm-opt").map { String(decoding: $0, as: UTF8.self) }
+    if !req.slurmOptions.isEmpty && !req.onSlurm { throw .usage("--slurm-opt needs --backend slurm (or JOBCTL_BACKEND=slurm)") }
     let store = try openStore(stateDir)
+    if req.onSlurm {
+        _ = try Backends(store: store).start(req) { id in (try? printOut("\(id)\n")) != nil }
+        return 0
+    }
     // The id is printed as soon as the job exists: a pool job waits for it
     // before it may start. Printing it, or the error, is the job's
     // monitor's work: this process only waits for it, then exits. A job

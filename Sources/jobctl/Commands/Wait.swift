@@ -16,7 +16,7 @@ let waitCommand = CommandSpec(
 func handleWait(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     let timeout = try duration(opts, "timeout")
     let store = try openStore(stateDir)
-    let backend = LocalBackend(store: store)
+    let backend = Backends(store: store)
     var jobs: [Job] = []
     let ownJobs = opts.operands.isEmpty
     if ownJobs {

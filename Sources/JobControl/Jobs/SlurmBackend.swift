@@ -1,0 +1,252 @@
+import JobControlSystem
+
+/// Jobs on a Slurm cluster (`--backend slurm`): submitted with `sbatch`,
+/// run there by a batch wrapper (`jobctl __slurm-job`, `SlurmBatch`) that
+/// writes the command's exact end to `slurm/ID.exit` in the state
+/// directory, which both sides see. That file is the truth; the scheduler
+/// (one `squeue` for all the jobs asked about) says what is queued or
+/// running, and why a job ended that left no file (cancelled while
+/// pending, a node that failed, a job it forgot).
+public struct SlurmBackend: Backend {
+    public let store: StateStore
+    public init(store: StateStore) { self.store = store }
+
+    static let dir = "slurm"
+    static func file(_ id: JobID, _ ext: String) -> String { "\(dir)/\(id).\(ext)" }
+    /// A cluster job's files there: its command and what its environment
+    /// adds (NUL separated), its batch script, and its end once it has one.
+    static let files = ["argv", "env", "sh", "exit"]
+
+    /// What a cluster job cannot do yet, refused before anything is made.
+    static func refuse(_ r: SpawnRequest) throws(JobctlError) {
+        let unsupported: [(Bool, String)] = [
+            (r.daemon, "--daemon"), (r.lock != nil, "--lock"), (r.pool != nil, "--pool"),
+            (r.stdinPipe, "--stdin pipe"), (r.timeout != nil, "--timeout"), (r.owner != nil, "--owner"),
+        ]
+        if let (_, option) = unsupported.first(where: { $0.0 }) {
+            throw .usage("\(option) is not supported with --backend slurm yet (pass Slurm's own with --slurm-opt, e.g. --slurm-opt=--time=10)")
+        }
+    }
+
+    /// `%` starts a pattern in sbatch's file names (`%j`): a path is given
+    /// as it is.
+    static func sbatchPath(_ p: [UInt8]) -> String {
+        String(decoding: p, as: UTF8.self).replacingAll("%", with: "%%")
+    }
+
+    /// A Slurm job name: `jobctl-ID-NAME`, NAME cut to what any shell and
+    /// `squeue -o %j` show plainly.
+    static func jobName(_ id: JobID, _ name: [UInt8]) -> String {
+        let safe = name.prefix(64).map { b -> Character in
+            let c = Character(UnicodeScalar(b))
+            return b < 128 && (c.isLetter || c.isNumber || c == "." || c == "_" || c == "-") ? c : "_"
+        }
+        return "jobctl-\(id)-\(String(safe))"
+    }
+
+    /// Quotes `s` for sh: inside single quotes nothing is special but the
+    /// quote itself.
+    static func shellQuoted(_ s: [UInt8]) -> String {
+        "'" + String(decoding: s, as: UTF8.self).replacingAll("'", with: "'\\''") + "'"
+    }
+
+    public func start(_ request: SpawnRequest, announce: (JobID) -> Bool) throws(JobctlError) -> JobID {
+        try SlurmBackend.refuse(request)
+        let spawner = Spawner(store: store)
+        let own = try spawner.owner(request)
+        let cwd = try Spawner.recordedDirectory(request.directory)
+        let statePath = try Spawner.absolute(store.path)
+        guard let me = Processes.executablePath() else { throw .failure("cannot find this program's own path (/proc/self/exe)") }
+        let id = try store.allocateID()
+        // A submission that fails leaves nothing: no log, no file of its own.
+        var made: [String] = []
+        var submitted = false
+        defer { if !submitted { for f in made.reversed() { store.dir.removeIfPresent(f) } } }
+        var logPath = Array("\(StateStore.logsDir)/\(id).log".utf8)
+        if let p = request.stdoutPath {
+            logPath = try Spawner.absolute(p)
+        } else {
+            _ = try store.createLog(id)
+            made.append(String(decoding: logPath, as: UTF8.self))
+        }
+        let name = request.name ?? Spawner.defaultName(request.command[0])
+        _ = try store.subdirectory([Array(SlurmBackend.dir.utf8)])
+        // The command and what its environment adds go as data, NUL
+        // separated: no shell reads them, so any bytes arrive as given.
+        let vars = spawner.jobVariables(id: id, name: name, extra: request.environment)
+        let script = "#!/bin/sh\n# jobctl job \(id): run by jobctl's batch wrapper, which records its exit.\nexec \(SlurmBackend.shellQuoted(me)) __slurm-job \(SlurmBackend.shellQuoted(statePath)) \(id)\n"
+        let files: [(String, [UInt8])] = [
+            ("argv", Array(request.command.joined(separator: [0]))), ("env", Array(vars.joined(separator: [0]))),
+            ("sh", Array(script.utf8)),
+        ]
+        for (ext, bytes) in files {
+            let f = SlurmBackend.file(id, ext)
+            try attempt("cannot write \(store.shown)/\(f)") { () throws(Errno) in
+                try store.dir.open(f, [.writeOnly, .create, .exclusive]).writeAll(bytes)
+            }
+            made.append(f)
+        }
+        let log = logPath.first == UInt8(ascii: "/") ? logPath : statePath + [UInt8(ascii: "/")] + logPath
+        var options = ["--job-name=\(SlurmBackend.jobName(id, name))", "--output=\(SlurmBackend.sbatchPath(log))",
+                       "--open-mode=append", "--chdir=\(String(decoding: cwd, as: UTF8.self))"]
+        if let e = request.stderrPath { options.append("--error=\(SlurmBackend.sbatchPath(try Spawner.absolute(e)))") }
+        options += request.slurmOptions
+        let slurmID = try Slurm.submit(options, script: String(decoding: statePath, as: UTF8.self) + "/" + SlurmBackend.file(id, "sh"))
+        var job = Job(id: id, name: name)
+        job.owner = own.pid
+        job.ownerStart = own.start
+        job.command = request.command
+        job.cwd = cwd
+        job.log = logPath
+        job.slurmID = slurmID
+        job.started = wallClockMicros()
+        do throws(JobctlError) {
+            try store.appendStart(id, Records.encode(job))
+        } catch {
+            try? Slurm.cancel(slurmID, signal: nil)
+            throw error
+        }
+        submitted = true
+        _ = announce(id)
+        return id
+    }
+
+    /// The end the batch wrapper wrote: `CODE MICROS`.
+    func exitFile(_ id: JobID) -> (ExitStatus, Int64)? {
+        guard let f = try? store.dir.openIfPresent(SlurmBackend.file(id, "exit"), .readOnly),
+              let b = try? f.readAll(), b.last == 10 else { return nil }
+        let words = String(decoding: b.dropLast(), as: UTF8.self).split(separator: " ")
+        guard words.count == 2, let c = Int32(words[0]), let t = Int64(words[1]) else { return nil }
+        return (ExitStatus(code: c), t)
+    }
+
+    /// `job` with its end if it is known, recorded in the state (synced)
+    /// the first time it is learnt.
+    func withEnd(_ job: Job, _ e: ExitStatus, at t: Int64) -> Job {
+        var j = job
+        j.exit = e
+        j.ended = t
+        if job.exit == nil { try? store.appendExit(job.id, Records.encodeExit(job.id, e, ended: t), releasing: true) }
+        return j
+    }
+
+    /// The jobs as they are now, one scheduler query for all that have no
+    /// recorded end. If the scheduler cannot be asked, what is recorded
+    /// stands (queued or running).
+    public func current(_ jobs: [Job]) -> [(job: Job, state: JobState)] {
+        var out = jobs.map { j -> (job: Job, state: JobState) in
+            if j.exit != nil { return (j, j.recordedState) }
+            if let (e, t) = exitFile(j.id) { return (withEnd(j, e, at: t), e.code < 0 ? .killed : .exited) }
+            return (j, .running)
+        }
+        let ask = out.indices.filter { out[$0].job.exit == nil }
+        guard !ask.isEmpty, let answer = try? Slurm.states(ask.compactMap { out[$0].job.slurmID }) else { return out }
+        for k in ask { out[k] = decide(out[k].job, answer) }
+        return out
+    }
+
+    /// What the scheduler's answer means for a job with no exit file:
+    /// queued or running, or its end (recorded).
+    func decide(_ j: Job, _ answer: Slurm.Answer) -> (job: Job, state: JobState) {
+        let word = j.slurmID.flatMap { answer[String(decoding: $0, as: UTF8.self)] }
+        // Not in the answer: forgotten before its end was seen.
+        let meaning: JobState = word.map { Slurm.meaning($0) ?? .running } ?? .lost
+        if meaning == .queued || meaning == .running { return (j, meaning) }
+        // Written just before the scheduler saw the end?
+        if let (e, t) = exitFile(j.id) { return (withEnd(j, e, at: t), e.code < 0 ? .killed : .exited) }
+        if meaning == .lost { return (j, .lost) }
+        // No file: the wrapper never ran (cancelled while pending) or was
+        // killed itself; the scheduler's ExitCode, else TERM, is the end.
+        let e = j.slurmID.flatMap(Slurm.exitCode) ?? ExitStatus(code: -SignalNumber.terminate)
+        let end = meaning == .killed && e.code >= 0 ? ExitStatus(code: -SignalNumber.terminate) : e
+        return (withEnd(j, end, at: wallClockMicros()), end.code < 0 ? .killed : .exited)
+    }
+
+    public func state(of job: Job) -> JobState { current([job])[0].state }
+    public func states(of jobs: [Job]) -> [JobState] { current(jobs).map(\.state) }
+
+    @discardableResult
+    public func signal(_ job: Job, _ request: KillRequest) throws(JobctlError) -> Bool {
+        if request.closeStdin { throw .failure("job \(job.id) runs on Slurm: its stdin is not a pipe") }
+        let (_, st) = current([job])[0]
+        if st.hasEnded { return false }
+        if request.signal == 0 { return true }
+        guard let sid = job.slurmID else { return false }
+        if st == .queued {
+            // Never ran: it is removed from the queue and recorded killed by
+            // the signal, as a queued pool job is.
+            try Slurm.cancel(sid, signal: nil)
+            _ = withEnd(job, ExitStatus(code: -request.signal), at: wallClockMicros())
+        } else if request.signal == SignalNumber.terminate && request.grace != nil {
+            // TERM, then KILL after the cluster's own grace (KillWait).
+            try Slurm.cancel(sid, signal: nil)
+        } else {
+            try Slurm.cancel(sid, signal: request.signal)
+        }
+        return true
+    }
+
+    /// The poll interval: `JOBCTL_SLURM_POLL` seconds (fixed), else from
+    /// 0.5 s, growing by half each time up to 30 s. Exit files wake the
+    /// wait at once (inotify); the scheduler is asked only for what no file
+    /// says, once per interval for all the jobs together.
+    static func intervals() -> (first: Int64, max: Int64) {
+        if let v = Processes.environment("JOBCTL_SLURM_POLL").flatMap({ Double(String(decoding: $0, as: UTF8.self)) }), v > 0 {
+            let ns = Int64(v * 1e9)
+            return (ns, ns)
+        }
+        return (500_000_000, 30_000_000_000)
+    }
+
+    public func wait(for jobs: [Job], any: Bool, timeout: Int64?) throws(JobctlError) -> [JobEnd] {
+        let deadline = timeout.map { monotonicNow() + $0 }
+        let d = try store.subdirectory([Array(SlurmBackend.dir.utf8)])
+        let watch = try attempt("cannot watch \(store.shown)/\(SlurmBackend.dir)") { () throws(Errno) in
+            let i = try Inotify()
+            _ = try i.watch(d, .movedTo)
+            return i
+        }
+        var pending = jobs
+        var done: [JobEnd] = []
+        var (interval, longest) = SlurmBackend.intervals()
+        var nextAsk = monotonicNow()
+        while true {
+            // What the files say, then (when due) what the scheduler says.
+            var still: [Job] = []
+            for j in pending {
+                if let e = j.exit { done.append(JobEnd(job: j, state: e.code < 0 ? .killed : .exited)) }
+                else if let (e, t) = exitFile(j.id) {
+                    done.append(JobEnd(job: withEnd(j, e, at: t), state: e.code < 0 ? .killed : .exited))
+                } else { still.append(j) }
+            }
+            pending = still
+            if !pending.isEmpty && monotonicNow() >= nextAsk && !(any && !done.isEmpty) {
+                if let answer = try? Slurm.states(pending.compactMap(\.slurmID)) {
+                    still = []
+                    for j in pending {
+                        let (k, st) = decide(j, answer)
+                        if st.hasEnded { done.append(JobEnd(job: k, state: st)) } else { still.append(j) }
+                    }
+                    pending = still
+                }
+                nextAsk = monotonicNow() + interval
+                interval = min(interval * 3 / 2, longest)
+            }
+            if pending.isEmpty || (any && !done.isEmpty) { return done }
+            var sleep = max(0, nextAsk - monotonicNow())
+            if let d = deadline {
+                if d <= monotonicNow() { throw .timedOut }
+                sleep = min(sleep, d - monotonicNow())
+            }
+            if pollReadable([watch.fd.rawValue], timeoutNs: sleep)[0] { watch.drain() }
+        }
+    }
+}
+
+extension String {
+    func replacingAll(_ a: Character, with b: String) -> String {
+        var out = ""
+        for c in self { if c == a { out += b } else { out.append(c) } }
+        return out
+    }
+}

@@ -1,0 +1,129 @@
+# The Slurm backend against a real cluster (.ci/slurm-start makes one):
+# jobs placed with --backend slurm, and every verb on them.
+. "$(dirname "$0")/lib.sh"
+
+if ! scontrol ping >/dev/null 2>&1 || ! sinfo -h >/dev/null 2>&1; then
+    echo "# SKIP: no Slurm cluster answers (start one with .ci/slurm-start): the Slurm backend is NOT tested"
+    skip "the Slurm backend" "no Slurm cluster"
+    finish; exit
+fi
+s() { j --backend slurm "$@"; }
+
+# Exit codes and signals, exact: as the job ended, not as sbatch reports.
+for code in 0 1 3 126 255; do
+    id=$(s spawn -- sh -c "exit $code")
+    status "$code" "a cluster job that exits $code: wait says $code" j wait "$id"
+    same "... and ps says exited $code" "$(field "$id" state) $(field "$id" exitcode)" "exited $code"
+done
+for sig in TERM:15 KILL:9 INT:2 USR1:10; do
+    num=${sig#*:} sig=${sig%:*}
+    id=$(s spawn -- sh -c "kill -$sig \$\$")
+    status $((128 + num)) "a cluster job killed by $sig: wait says $((128 + num))" j wait "$id"
+    same "... and ps says killed -$num" "$(field "$id" state) $(field "$id" exitcode)" "killed -$num"
+done
+id=$(s spawn -- no-such-command-here)
+status 127 "a command not found on the cluster is the job's 127" j wait "$id"
+check "... and its log says why" sh -c "'$JOBCTL' logs $id | grep -q 'command not found'"
+
+# ps --json: where each job runs.
+same "ps --json says the backend" "$(field "$id" backend)" slurm
+sid=$(field "$id" slurm_id)
+check "... and the Slurm job id, which squeue knows" sh -c "squeue -h -t all -j '$sid' -o %i | grep -qx '$sid'"
+l=$(j spawn -- true); j wait "$l"
+same "a local job says local and no Slurm id" "$(field "$l" backend) $(field "$l" slurm_id)" "local null"
+same "one ps lists local and cluster jobs together" "$(j ps -q "$id" "$l" | tr '\n' ' ')" "$id $l "
+
+# Arguments reach the command exactly: quotes, spaces, newlines, an empty
+# argument, a dash, bytes that are not UTF-8.
+weird=$(printf 'a\nb')
+bad=$(printf 'x\377y')
+id=$(s spawn -- python3 -c 'import sys,os; sys.stdout.buffer.write(repr([os.fsencode(a) for a in sys.argv[1:]]).encode())' \
+    "it's" 'say "hi"' ' two  spaces ' "$weird" '' -n '$HOME' '`id`' "$bad")
+j wait "$id"
+same "arguments reach a cluster job exactly" "$(j logs "$id")" \
+    "[b\"it's\", b'say \"hi\"', b' two  spaces ', b'a\\nb', b'', b'-n', b'\$HOME', b'\`id\`', b'x\\xffy']"
+
+# Environment, directory, name, output files.
+mkdir "$T/work dir"
+id=$(s spawn -n 'my job' -e GREETING='hello, world' -C "$T/work dir" -- sh -c 'echo "$GREETING|$JOBCTL_JOB_ID|$JOBCTL_JOB_NAME|$JOBCTL_STATE_DIR|$(pwd)"')
+j wait "$id"
+same "-e, JOBCTL_JOB_ID, JOBCTL_JOB_NAME, JOBCTL_STATE_DIR and -C reach a cluster job" "$(j logs "$id")" \
+    "hello, world|$id|my job|$JOBCTL_STATE_DIR|$T/work dir"
+check "the Slurm job is named jobctl-ID-NAME" sh -c "squeue -h -t all -j $(field "$id" slurm_id) -o %j | grep -qx 'jobctl-$id-my_job'"
+id=$(s spawn --stdout "$T/out 100%.txt" --stderr "$T/err.txt" -- sh -c 'echo out; echo err >&2')
+j wait "$id"
+same "--stdout and --stderr of a cluster job (a % in the name is no pattern)" "$(cat "$T/out 100%.txt")/$(cat "$T/err.txt")" "out/err"
+id=$(s spawn -- sh -c 'for i in 1 2 3; do echo "line $i"; sleep 0.2; done')
+same "logs -f follows a cluster job to its end" "$(j logs -f "$id")" "line 1
+line 2
+line 3"
+
+# kill: TERM by default, any signal with -s, -s 0 asks.
+f=$(fifo ready)
+id=$(s spawn -- sh -c "trap 'echo got USR1; exit 9' USR1; echo up > '$f'; while :; do sleep 0.1; done")
+read -r _ < "$f"
+status 0 "kill -s 0: a running cluster job is alive" j kill -s 0 "$id"
+same "... and ps says running" "$(field "$id" state)" running
+j kill -s USR1 "$id"
+status 9 "kill -s USR1 reaches the command, which handles it" j wait "$id"
+status 1 "kill -s 0: an ended cluster job is not alive" j kill -s 0 "$id"
+f=$(fifo ready2)
+id=$(s spawn -- sh -c "echo up > '$f'; exec sleep 100")
+read -r _ < "$f"
+j kill "$id"
+status 143 "kill ends a running cluster job with TERM" j wait "$id"
+
+# A job the cluster holds (queued): wait --timeout, then kill removes it
+# before it ever runs.
+id=$(s spawn --slurm-opt=--begin=now+1hour -- touch "$T/ran")
+same "a job the cluster holds is queued" "$(field "$id" state)" queued
+status 124 "wait --timeout on a queued cluster job gives up with 124" j wait --timeout 0.5 "$id"
+j kill -s INT "$id"
+status 130 "a queued cluster job killed with INT counts as killed by INT" j wait "$id"
+same "... and it never ran" "$(test -e "$T/ran" && echo ran || echo never)" never
+
+# wait --any across the two backends; one batched query for many jobs.
+a=$(j spawn -- sleep 100)
+b=$(s spawn -- sh -c 'exit 5')
+out=$(j wait --any "$a" "$b"); st=$?
+same "wait --any over a local and a cluster job: the cluster job ended first" "$out/$st" "$b/5"
+j kill "$a"
+mkdir "$T/bin"
+for cmd in squeue scontrol; do
+    real=$(command -v "$cmd")
+    printf '#!/bin/sh\necho %s >> "%s"\nexec "%s" "$@"\n' "$cmd" "$T/calls" "$real" > "$T/bin/$cmd"
+    chmod +x "$T/bin/$cmd"
+done
+ids=""
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do ids="$ids $(s spawn -- sh -c "sleep 1; exit $i")"; done
+: > "$T/calls"
+# shellcheck disable=SC2086
+PATH="$T/bin:$PATH" j wait $ids; st=$?
+same "wait on 12 cluster jobs exits with the last one's status" "$st" 12
+calls=$(wc -l < "$T/calls")
+check "... asking the scheduler a few times for all of them, not per job ($calls calls)" test "$calls" -le 6
+: > "$T/calls"
+# shellcheck disable=SC2086
+PATH="$T/bin:$PATH" j ps $ids > /dev/null
+same "ps of ended cluster jobs asks the scheduler nothing" "$(wc -l < "$T/calls")" 0
+
+# Errors: one line, exit 1, nothing recorded.
+before=$(j ps -q | wc -l)
+out=$(s spawn --slurm-opt=--partition=no-such-partition -- true 2>&1); st=$?
+same "a submission the cluster rejects: exit 1" "$st" 1
+check "... with Slurm's own reason" sh -c "echo '$out' | grep -q 'invalid partition'"
+same "... and no job recorded" "$(j ps -q | wc -l)" "$before"
+out=$(PATH=/nonexistent "$JOBCTL" --backend slurm spawn -- true 2>&1); st=$?
+same "no sbatch on PATH: exit 1, saying so" "$st/$(echo "$out" | grep -c 'sbatch not found')" "1/1"
+status 2 "an unknown backend is a usage error" j --backend nope spawn -- true
+status 2 "JOBCTL_BACKEND is read too" env JOBCTL_BACKEND=nope "$JOBCTL" spawn -- true
+status 2 "--slurm-opt without the Slurm backend is a usage error" j spawn --slurm-opt=--mem=1G -- true
+status 2 "options the cluster backend does not have yet are refused (--daemon)" s spawn --daemon -- true
+status 2 "run does not take the Slurm backend" env JOBCTL_BACKEND=slurm "$JOBCTL" run -- true
+
+# rm and prune of ended cluster jobs.
+id=$(s spawn -- true); j wait "$id"
+j rm "$id"
+status 1 "rm forgets an ended cluster job" j ps "$id"
+check "... and its files" sh -c "! ls '$JOBCTL_STATE_DIR/slurm/$id.'* 2>/dev/null"
+finish
