@@ -35,13 +35,17 @@ _jobctl() {
         case ${COMP_WORDS[i]} in
             --state-dir) _jobctl_state=${COMP_WORDS[i+1]}; ((i++)) ;;
             --state-dir=*) _jobctl_state=${COMP_WORDS[i]#*=} ;;
+            --backend) ((i++)) ;;
             -*) ;;
             *) sub=${COMP_WORDS[i]}; subidx=$i; break ;;
         esac
     done
     if [[ -z $sub ]]; then
-        case $prev in --state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;; esac
-        COMPREPLY=($(compgen -W "$subs --state-dir --help --version" -- "$cur"))
+        case $prev in
+            --state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+            --backend) COMPREPLY=($(compgen -W "local slurm" -- "$cur")); return ;;
+        esac
+        COMPREPLY=($(compgen -W "$subs --state-dir --backend --help --version" -- "$cur"))
         return
     fi
     case $prev in
@@ -51,7 +55,7 @@ _jobctl() {
         -C|--directory) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --stdout|--stderr) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --owner) COMPREPLY=($(compgen -W "$$ $PPID" -- "$cur")); return ;;
-        -n|--name|-e|--env|-t|--timeout|--grace|--older-than|--max) return ;;
+        -n|--name|-e|--env|-t|--timeout|--grace|--older-than|--max|--slurm-opt) return ;;
         --lock) _jobctl_offer locks; return ;;
         --pool) _jobctl_offer pools; return ;;
         --slots) return ;;
@@ -59,7 +63,7 @@ _jobctl() {
     esac
     local opts=""
     case $sub in
-        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --pool --slots --stdin --help" ;;
+        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --pool --slots --stdin --slurm-opt --help" ;;
         lock) opts="-t --timeout --shared --help" ;;
         locks) opts="--help" ;;
         queue) opts="-t --timeout --help" ;;

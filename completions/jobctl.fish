@@ -13,6 +13,7 @@ end
 set -l subs spawn ps kill wait logs run lock locks queue send serve rm prune help
 complete -c jobctl -f
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l state-dir -r -a '(__fish_complete_directories)' -d 'Keep state in DIR'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l backend -x -a 'local slurm' -d 'Where new jobs run'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -s h -l help -d 'Show help'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l version -d 'Show the version'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a spawn -d 'Start COMMAND as a background job'
@@ -45,6 +46,7 @@ complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l lock -x -a '(__jobc
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l pool -x -a '(__jobctl_offer pools)' -d 'Queue in pool NAME'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l slots -x -d "Set the pool's size"
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l stdin -x -a pipe -d "Keep stdin open for 'jobctl send'"
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l slurm-opt -x -d 'Pass OPT to sbatch (--backend slurm)'
 
 # send
 complete -c jobctl -n '__fish_seen_subcommand_from send' -l eof -d "Close the job's stdin"

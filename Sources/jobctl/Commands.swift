@@ -65,7 +65,8 @@ func helpText(_ c: CommandSpec) -> String {
 let version = "0.1.0"
 
 let mainHelp = """
-USAGE: jobctl [--state-dir <dir>] <subcommand> [<options>] [<operands>]
+USAGE: jobctl [--state-dir <dir>] [--backend <backend>] <subcommand> [<options>]
+              [<operands>]
 
 Job control for the shell, with Python multiprocessing's process model:
 jobs any shell can list, signal and wait on, kept in a state file.
@@ -77,6 +78,9 @@ SUBCOMMANDS:
 OPTIONS:
   --state-dir <dir>       Keep state in DIR (default: $JOBCTL_STATE_DIR,
                           else ${XDG_STATE_HOME:-~/.local/state}/jobctl).
+  --backend <backend>     Where spawn places new jobs, local or slurm (default:
+                          $JOBCTL_BACKEND, else local): slurm submits them
+                          to the cluster sbatch reaches.
   --version               Show the version.
   -h, --help              Show help information.
 

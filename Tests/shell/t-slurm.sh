@@ -121,6 +121,16 @@ status 2 "--slurm-opt without the Slurm backend is a usage error" j spawn --slur
 status 2 "options the cluster backend does not have yet are refused (--daemon)" s spawn --daemon -- true
 status 2 "run does not take the Slurm backend" env JOBCTL_BACKEND=slurm "$JOBCTL" run -- true
 
+# The README's script that runs unchanged on both: the same output.
+python3 "$(dirname "$0")/docblocks.py" "$(dirname "$0")/../../README.md" "$T" > /dev/null
+script=$(grep -l 'same script on this machine and on a cluster' "$T"/readme-*.sh)
+here=$(sh "$script" 2>&1)
+there=$(JOBCTL_BACKEND=slurm sh "$script" 2>&1)
+same "the README's script gives the same output on the cluster as here" "$there" "$here"
+same "... which is the squares" "$here" "1
+4
+9"
+
 # rm and prune of ended cluster jobs.
 id=$(s spawn -- true); j wait "$id"
 j rm "$id"
