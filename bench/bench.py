@@ -345,6 +345,60 @@ def case_serve():
 
 # Before/after: another jobctl binary (a build of an earlier commit) against
 # this one, interleaved in the same loops, for spawn, ps and wait.
+# 14. the Slurm backend ----------------------------------------------------------
+def case_slurm():
+    """Only where a cluster answers (.ci/slurm-start). spawn against a plain
+    `sbatch --parsable`; a job's end until `wait` returns against `sbatch
+    --wait`; scheduler queries while `wait` waits on many jobs."""
+    if not have("sbatch") or subprocess.run(["scontrol", "ping"], capture_output=True).returncode != 0:
+        row("14 slurm", "no Slurm cluster answers: not measured", 0, "", "")
+        return
+    st = fresh_state("slurm")
+    e = env(JOBCTL_STATE_DIR=st, JOBCTL_BACKEND="slurm")
+    held = ["--begin=now+1hour"]  # submitted, never run: only the submission is timed
+    spawn, sbatch, ids = [], [], []
+    for _ in range(5 if SMOKE else 40):
+        a = time.perf_counter()
+        ids.append(subprocess.run([JOBCTL, "spawn", f"--slurm-opt={held[0]}", "--", "true"], env=e, capture_output=True, text=True).stdout.strip())
+        spawn.append((time.perf_counter() - a) * 1000)
+        a = time.perf_counter()
+        out = subprocess.run(["sbatch", "--parsable", held[0], "--wrap", "true"], capture_output=True, text=True, cwd=TMP).stdout.strip()
+        sbatch.append((time.perf_counter() - a) * 1000)
+        subprocess.run(["scancel", out.split(";")[0]])
+    subprocess.run([JOBCTL, "kill"] + ids, env=e, capture_output=True)
+    row("14 slurm", "submit: jobctl --backend slurm spawn", med(spawn), "ms median", f"jobctl/sbatch {med(spawn) / med(sbatch):.2f}")
+    row("14 slurm", "submit: sbatch --parsable", med(sbatch), "ms median", "")
+    # From the job's last act to the waiter's return.
+    mine, theirs = [], []
+    for i in range(3 if SMOKE else 10):
+        stamp = os.path.join(TMP, f"slurm-end-{i}")
+        jid = subprocess.run([JOBCTL, "spawn", "--", "sh", "-c", f"sleep 1; date +%s%N > {stamp}"], env=e, capture_output=True, text=True).stdout.strip()
+        subprocess.run([JOBCTL, "wait", jid], env=e)
+        mine.append((time.time_ns() - int(open(stamp).read())) / 1e6)
+        subprocess.run(["sbatch", "--wait", "--parsable", "--wrap", f"sleep 1; date +%s%N > {stamp}b"], capture_output=True, cwd=TMP)
+        theirs.append((time.time_ns() - int(open(stamp + "b").read())) / 1e6)
+    row("14 slurm", "job end -> wait returns: jobctl wait", med(mine), "ms median", f"jobctl/sbatch --wait {med(mine) / med(theirs):.2f}")
+    row("14 slurm", "job end -> wait returns: sbatch --wait", med(theirs), "ms median", "")
+    # Scheduler queries while waiting on many jobs: squeue and scontrol
+    # counted through shims put first on PATH.
+    shims = os.path.join(TMP, "slurm-shims")
+    os.makedirs(shims, exist_ok=True)
+    calls = os.path.join(TMP, "slurm-calls")
+    for cmd in ("squeue", "scontrol", "sacct"):
+        real = shutil.which(cmd)
+        if not real: continue
+        with open(os.path.join(shims, cmd), "w") as f:
+            f.write(f'#!/bin/sh\necho {cmd} >> "{calls}"\nexec "{real}" "$@"\n')
+        os.chmod(os.path.join(shims, cmd), 0o755)
+    n = 10 if SMOKE else 100
+    jobs = [subprocess.run([JOBCTL, "spawn", "--", "sleep", str(1 + i % 3)], env=e, capture_output=True, text=True).stdout.strip() for i in range(n)]
+    open(calls, "w").close()
+    a = time.perf_counter()
+    subprocess.run([JOBCTL, "wait"] + jobs, env=env(JOBCTL_STATE_DIR=st, PATH=shims + ":" + os.environ["PATH"]))
+    minutes = (time.perf_counter() - a) / 60
+    count = sum(1 for _ in open(calls))
+    row("14 slurm", f"scheduler queries while waiting on {n} jobs", count / minutes, "per minute", f"{count} in {minutes * 60:.1f} s")
+
 def case_compare(old):
     global JOBCTL
     new = JOBCTL
@@ -393,6 +447,7 @@ def main():
     if want(11): case_serve()
     if want(12): case_operands()
     if want(13): case_running()
+    if want(14): case_slurm()
     print("| case | what | value | unit | ratio / note |")
     print("|---|---|---:|---|---|")
     for r in rows: print("| " + " | ".join(r) + " |")

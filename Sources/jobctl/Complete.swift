@@ -16,8 +16,10 @@ func complete(_ args: [String], stateDir: [UInt8]?) throws(JobctlError) -> Int32
         var names = Set<[UInt8]>()
         let jobs = try args[0] == "running" ? store.unendedJobs() : store.loadAll().jobs
         keepUntilExit(jobs)
-        for j in jobs {
-            let ended = args[0] == "jobs" ? nil : backend.state(of: j).hasEnded
+        // One question for all of them (a scheduler is asked once per TAB).
+        let states: [JobState]? = args[0] == "jobs" ? nil : backend.states(of: jobs)
+        for (k, j) in jobs.enumerated() {
+            let ended = states?[k].hasEnded
             if ended == (args[0] == "running") { continue }
             words.append(Array(String(j.id).utf8))
             if names.insert(j.name).inserted { words.append(j.name) }

@@ -47,7 +47,7 @@ func renderTable(_ rows: [(Job, JobState)], now: Int64) -> String {
         cells.append([
             String(j.id), printable(j.name), j.pid.map(String.init) ?? "-", st.rawValue,
             j.exit.map { String($0.code) } ?? "-", j.daemon ? "yes" : "no",
-            j.pid == nil ? "-" : humanElapsed(elapsed), commandLine(j.command),
+            st == .queued || (j.pid == nil && j.slurmID == nil) ? "-" : humanElapsed(elapsed), commandLine(j.command),
         ])
     }
     var widths = [Int](repeating: 0, count: 8)
