@@ -58,10 +58,11 @@ do throws(JobctlError) {
     }
     if name == SlurmBatchVerb.name {
         // What a cluster job's batch script runs: `__slurm-job DIR ID`.
-        guard rawArgs.count == 2, let id = Int(String(decoding: rawArgs[1], as: UTF8.self)) else {
-            throw JobctlError.usage("\(SlurmBatchVerb.name) takes a state directory and a job id")
+        let words = rawArgs.map { String(decoding: $0, as: UTF8.self) }
+        guard words.count == 2 || (words.count == 4 && words[2] == "--timeout"), let id = Int(words[1]) else {
+            throw JobctlError.usage("\(SlurmBatchVerb.name) takes a state directory, a job id and --timeout NS")
         }
-        SlurmBatch.run(stateDir: rawArgs[0], id: id)
+        SlurmBatch.run(stateDir: rawArgs[0], id: id, timeout: words.count == 4 ? Int64(words[3]) : nil)
     }
     if name == completionVerb {
         Processes.exit(try complete(args, stateDir: stateDir))

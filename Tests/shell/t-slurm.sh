@@ -73,6 +73,12 @@ read -r _ < "$f"
 j kill "$id"
 status 143 "kill ends a running cluster job with TERM" j wait "$id"
 
+# --timeout, enforced on the node as here: TERM to the whole tree.
+id=$(s spawn --timeout 0.5 -- sh -c 'sleep 100 & sleep 100; wait')
+status 143 "--timeout ends a cluster job with TERM" j wait "$id"
+id=$(s spawn --timeout 0.3 -- sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done')
+status 7 "... which a job may handle, as it exits" j wait "$id"
+
 # A job the cluster holds (queued): wait --timeout, then kill removes it
 # before it ever runs.
 id=$(s spawn --slurm-opt=--begin=now+1hour -- touch "$T/ran")
@@ -119,6 +125,7 @@ status 2 "an unknown backend is a usage error" j --backend nope spawn -- true
 status 2 "JOBCTL_BACKEND is read too" env JOBCTL_BACKEND=nope "$JOBCTL" spawn -- true
 status 2 "--slurm-opt without the Slurm backend is a usage error" j spawn --slurm-opt=--mem=1G -- true
 status 2 "options the cluster backend does not have yet are refused (--daemon)" s spawn --daemon -- true
+status 2 "... (--pool)" s spawn --pool p -- true
 status 2 "run does not take the Slurm backend" env JOBCTL_BACKEND=slurm "$JOBCTL" run -- true
 
 # The README's script that runs unchanged on both: the same output.

@@ -21,10 +21,10 @@ public struct SlurmBackend: Backend {
     static func refuse(_ r: SpawnRequest) throws(JobctlError) {
         let unsupported: [(Bool, String)] = [
             (r.daemon, "--daemon"), (r.lock != nil, "--lock"), (r.pool != nil, "--pool"),
-            (r.stdinPipe, "--stdin pipe"), (r.timeout != nil, "--timeout"), (r.owner != nil, "--owner"),
+            (r.stdinPipe, "--stdin pipe"), (r.owner != nil, "--owner"),
         ]
         if let (_, option) = unsupported.first(where: { $0.0 }) {
-            throw .usage("\(option) is not supported with --backend slurm yet (pass Slurm's own with --slurm-opt, e.g. --slurm-opt=--time=10)")
+            throw .usage("\(option) is not supported with --backend slurm yet")
         }
     }
 
@@ -74,7 +74,8 @@ public struct SlurmBackend: Backend {
         // The command and what its environment adds go as data, NUL
         // separated: no shell reads them, so any bytes arrive as given.
         let vars = spawner.jobVariables(id: id, name: name, extra: request.environment)
-        let script = "#!/bin/sh\n# jobctl job \(id): run by jobctl's batch wrapper, which records its exit.\nexec \(SlurmBackend.shellQuoted(me)) __slurm-job \(SlurmBackend.shellQuoted(statePath)) \(id)\n"
+        let limit = request.timeout.map { " --timeout \($0.nanoseconds)" } ?? ""
+        let script = "#!/bin/sh\n# jobctl job \(id): run by jobctl's batch wrapper, which records its exit.\nexec \(SlurmBackend.shellQuoted(me)) __slurm-job \(SlurmBackend.shellQuoted(statePath)) \(id)\(limit)\n"
         let files: [(String, [UInt8])] = [
             ("argv", Array(request.command.joined(separator: [0]))), ("env", Array(vars.joined(separator: [0]))),
             ("sh", Array(script.utf8)),

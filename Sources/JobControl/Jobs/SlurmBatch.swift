@@ -12,7 +12,7 @@ public enum SlurmBatch {
     static let held = [SignalNumber.terminate, SignalNumber.interrupt, SignalNumber.hangup, SignalNumber.quit,
                        SignalNumber.user1, SignalNumber.user2, SignalNumber.alarm, SignalNumber.continue]
 
-    public static func run(stateDir: [UInt8], id: JobID) -> Never {
+    public static func run(stateDir: [UInt8], id: JobID, timeout: Int64?) -> Never {
         let store: StateStore
         do throws(JobctlError) { store = try StateStore(path: stateDir) } catch {
             writeStderr("jobctl: \(error.message)\n")
@@ -40,10 +40,35 @@ public enum SlurmBatch {
             writeStderr("jobctl: \(why.message)\n")
             end = ExitStatus(code: why.exitCode == 127 ? 127 : 126)
         case .success(let pid):
+            if let t = timeout { enforce(t, on: pid) }
             end = ExitStatus(Processes.reap(pid, wait: true)?.status ?? WaitStatus(rawValue: 1 << 8))
         }
         withExtendedLifetime(holding) {}
         record(store, id, end)
+    }
+
+    /// `spawn --timeout`, as a local monitor enforces it: once `timeout`
+    /// nanoseconds have passed, TERM to the command and everything below
+    /// it, KILL to what is left after the grace (10 s). Returns once the
+    /// command has ended (not reaped).
+    static func enforce(_ timeout: Int64, on pid: Int32) {
+        // Orphans of the command come back here, so they are found too.
+        Processes.becomeChildSubreaper()
+        guard let child = try? Processes.pidfd(pid), let timer = try? TimerFD() else { return }
+        timer.arm(max(timeout, 1))
+        var next = SignalNumber.terminate
+        while true {
+            let ready = pollReadable([child.rawValue, timer.fd.rawValue], timeoutNs: nil)
+            if ready[0] { return }
+            guard ready[1] else { continue }
+            timer.drain()
+            for d in ProcStat.descendants(of: Processes.current, knownMonitors: { [] }) {
+                try? Processes.signal(d.pid, next)
+            }
+            if next == SignalNumber.kill { return }
+            next = SignalNumber.kill
+            timer.arm(defaultGrace)
+        }
     }
 
     /// Writes the end durably (a temporary file, synced, renamed into
