@@ -73,6 +73,19 @@ read -r _ < "$f"
 j kill "$id"
 status 143 "kill ends a running cluster job with TERM" j wait "$id"
 
+# run, as srun: the job's output here as it comes, its status, signals passed on.
+got=$(s run -- sh -c 'echo out; sleep 0.2; echo err >&2; exit 6'); st=$?
+same "run on the cluster prints the job's output and errors as they come" "$got" "out
+err"
+same "... and exits with the job's status" "$st" 6
+f=$(fifo runready)
+"$JOBCTL" --backend slurm run -- sh -c "trap 'echo caught TERM; exit 42' TERM; echo up > '$f'; while :; do sleep 0.1; done" > "$T/runout" &
+rp=$!
+read -r _ < "$f"
+kill -TERM "$rp"
+wait "$rp"; st=$?
+same "TERM to run on the cluster reaches the job, which decides" "$st/$(tail -n 1 "$T/runout")" "42/caught TERM"
+
 # --timeout, enforced on the node as here: TERM to the whole tree.
 id=$(s spawn --timeout 0.5 -- sh -c 'sleep 100 & sleep 100; wait')
 status 143 "--timeout ends a cluster job with TERM" j wait "$id"
@@ -126,7 +139,6 @@ status 2 "JOBCTL_BACKEND is read too" env JOBCTL_BACKEND=nope "$JOBCTL" spawn --
 status 2 "--slurm-opt without the Slurm backend is a usage error" j spawn --slurm-opt=--mem=1G -- true
 status 2 "options the cluster backend does not have yet are refused (--daemon)" s spawn --daemon -- true
 status 2 "... (--pool)" s spawn --pool p -- true
-status 2 "run does not take the Slurm backend" env JOBCTL_BACKEND=slurm "$JOBCTL" run -- true
 
 # The README's script that runs unchanged on both: the same output.
 python3 "$(dirname "$0")/docblocks.py" "$(dirname "$0")/../../README.md" "$T" > /dev/null

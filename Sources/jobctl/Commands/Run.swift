@@ -16,10 +16,12 @@ let runCommand = CommandSpec(
     handler: handleRun)
 
 func handleRun(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
-    let req = try spawnRequest(opts)
-    if try placedOnSlurm() {
-        throw .usage("run keeps its command here, in the foreground: it does not take --backend slurm yet (use spawn, then wait)")
-    }
+    var req = try spawnRequest(opts)
     let store = try openStore(stateDir)
+    if try placedOnSlurm() {
+        // As srun: the job on the cluster, its log here as it comes.
+        req.onSlurm = true
+        return try SlurmBackend(store: store).runInForeground(req, to: 1)
+    }
     return try Spawner(store: store).runInForeground(req)
 }
