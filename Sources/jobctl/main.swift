@@ -58,11 +58,13 @@ do throws(JobctlError) {
     }
     if name == SlurmBatchVerb.name {
         // What a cluster job's batch script runs: `__slurm-job DIR ID`.
-        let words = rawArgs.map { String(decoding: $0, as: UTF8.self) }
+        var words = rawArgs.map { String(decoding: $0, as: UTF8.self) }
+        let daemon = words.last == "--daemon"
+        if daemon { words.removeLast() }
         guard words.count == 2 || (words.count == 4 && words[2] == "--timeout"), let id = Int(words[1]) else {
-            throw JobctlError.usage("\(SlurmBatchVerb.name) takes a state directory, a job id and --timeout NS")
+            throw JobctlError.usage("\(SlurmBatchVerb.name) takes a state directory, a job id, [--timeout NS] [--daemon]")
         }
-        SlurmBatch.run(stateDir: rawArgs[0], id: id, timeout: words.count == 4 ? Int64(words[3]) : nil)
+        SlurmBatch.run(stateDir: rawArgs[0], id: id, timeout: words.count == 4 ? Int64(words[3]) : nil, daemon: daemon)
     }
     if name == completionVerb {
         Processes.exit(try complete(args, stateDir: stateDir))

@@ -92,6 +92,21 @@ status 143 "--timeout ends a cluster job with TERM" j wait "$id"
 id=$(s spawn --timeout 0.3 -- sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done')
 status 7 "... which a job may handle, as it exits" j wait "$id"
 
+# Daemon cluster jobs: they die with their local owner, SIGKILL included,
+# and may not start jobs of their own on the node.
+f=$(fifo dready)
+sh -c "'$JOBCTL' --backend slurm spawn -d -- sh -c 'echo up > $f; exec sleep 100' > '$T/did'; exec sleep 100" &
+owner=$!
+read -r _ < "$f"
+id=$(cat "$T/did")
+same "a daemon cluster job is recorded as one" "$(field "$id" daemon)" true
+kill -KILL "$owner"
+status 143 "a daemon cluster job ends (TERM) once its owner is SIGKILLed" j wait --timeout 60 "$id"
+id=$(s spawn -d --owner $$ -- sh -c "'$JOBCTL' spawn -- true; echo \"nested: \$?\"")
+j wait "$id"
+check "a daemon cluster job may not spawn jobs of its own" sh -c "'$JOBCTL' logs $id | grep -q 'nested: 1'"
+check "... and says why" sh -c "'$JOBCTL' logs $id | grep -q 'daemon jobs are not allowed to have children'"
+
 # A job the cluster holds (queued): wait --timeout, then kill removes it
 # before it ever runs.
 id=$(s spawn --slurm-opt=--begin=now+1hour -- touch "$T/ran")
@@ -137,8 +152,8 @@ same "no sbatch on PATH: exit 1, saying so" "$st/$(echo "$out" | grep -c 'sbatch
 status 2 "an unknown backend is a usage error" j --backend nope spawn -- true
 status 2 "JOBCTL_BACKEND is read too" env JOBCTL_BACKEND=nope "$JOBCTL" spawn -- true
 status 2 "--slurm-opt without the Slurm backend is a usage error" j spawn --slurm-opt=--mem=1G -- true
-status 2 "options the cluster backend does not have yet are refused (--daemon)" s spawn --daemon -- true
-status 2 "... (--pool)" s spawn --pool p -- true
+status 2 "options the cluster backend does not have yet are refused (--pool)" s spawn --pool p -- true
+status 2 "... (--lock)" s spawn --lock l -- true
 
 # The README's script that runs unchanged on both: the same output.
 python3 "$(dirname "$0")/docblocks.py" "$(dirname "$0")/../../README.md" "$T" > /dev/null

@@ -20,8 +20,7 @@ public struct SlurmBackend: Backend {
     /// What a cluster job cannot do yet, refused before anything is made.
     static func refuse(_ r: SpawnRequest) throws(JobctlError) {
         let unsupported: [(Bool, String)] = [
-            (r.daemon, "--daemon"), (r.lock != nil, "--lock"), (r.pool != nil, "--pool"),
-            (r.stdinPipe, "--stdin pipe"), (r.owner != nil, "--owner"),
+            (r.lock != nil, "--lock"), (r.pool != nil, "--pool"), (r.stdinPipe, "--stdin pipe"),
         ]
         if let (_, option) = unsupported.first(where: { $0.0 }) {
             throw .usage("\(option) is not supported with --backend slurm yet")
@@ -52,7 +51,10 @@ public struct SlurmBackend: Backend {
 
     public func start(_ request: SpawnRequest, announce: (JobID) -> Bool) throws(JobctlError) -> JobID {
         try SlurmBackend.refuse(request)
+        if insideDaemonJob() { throw Spawner.daemonRefusal }
         let spawner = Spawner(store: store)
+        // A daemon job's owner is pinned before it is looked at (as locally).
+        let ownerFD = try spawner.ownerPidfd(request)
         let own = try spawner.owner(request)
         let cwd = try Spawner.recordedDirectory(request.directory)
         let statePath = try Spawner.absolute(store.path)
@@ -74,7 +76,7 @@ public struct SlurmBackend: Backend {
         // The command and what its environment adds go as data, NUL
         // separated: no shell reads them, so any bytes arrive as given.
         let vars = spawner.jobVariables(id: id, name: name, extra: request.environment)
-        let limit = request.timeout.map { " --timeout \($0.nanoseconds)" } ?? ""
+        let limit = (request.timeout.map { " --timeout \($0.nanoseconds)" } ?? "") + (request.daemon ? " --daemon" : "")
         let script = "#!/bin/sh\n# jobctl job \(id): run by jobctl's batch wrapper, which records its exit.\nexec \(SlurmBackend.shellQuoted(me)) __slurm-job \(SlurmBackend.shellQuoted(statePath)) \(id)\(limit)\n"
         let files: [(String, [UInt8])] = [
             ("argv", Array(request.command.joined(separator: [0]))), ("env", Array(vars.joined(separator: [0]))),
@@ -100,6 +102,7 @@ public struct SlurmBackend: Backend {
         job.cwd = cwd
         job.log = logPath
         job.slurmID = slurmID
+        job.daemon = request.daemon
         job.started = wallClockMicros()
         do throws(JobctlError) {
             try store.appendStart(id, Records.encode(job))
@@ -109,6 +112,7 @@ public struct SlurmBackend: Backend {
         }
         submitted = true
         _ = announce(id)
+        if let owner = ownerFD { try watchOwner(of: job, owner) }
         return id
     }
 

@@ -12,7 +12,10 @@ public enum SlurmBatch {
     static let held = [SignalNumber.terminate, SignalNumber.interrupt, SignalNumber.hangup, SignalNumber.quit,
                        SignalNumber.user1, SignalNumber.user2, SignalNumber.alarm, SignalNumber.continue]
 
-    public static func run(stateDir: [UInt8], id: JobID, timeout: Int64?) -> Never {
+    public static func run(stateDir: [UInt8], id: JobID, timeout: Int64?, daemon: Bool) -> Never {
+        // Found by name by a `jobctl spawn` below it: a daemon job may not
+        // have jobs of its own, on the node as here.
+        if daemon { Processes.setName(ProcStat.daemonMonitorName) }
         let store: StateStore
         do throws(JobctlError) { store = try StateStore(path: stateDir) } catch {
             writeStderr("jobctl: \(error.message)\n")
