@@ -165,6 +165,11 @@ same "... which is the squares" "$here" "1
 4
 9"
 
+# The core wait tests a second time, every job on the cluster.
+out=$(JOBCTL_BACKEND=slurm sh "$(dirname "$0")/t-wait.sh" 2>&1)
+same "t-wait.sh passes with JOBCTL_BACKEND=slurm ($(echo "$out" | grep -c '^ok') checks)" \
+    "$(echo "$out" | grep '^not ok' | head -3)" ""
+
 # rm and prune of ended cluster jobs.
 id=$(s spawn -- true); j wait "$id"
 j rm "$id"

@@ -69,9 +69,11 @@ enum Slurm {
     /// `scancel`: with a signal, delivered to every process of the job
     /// (`--full`: the batch step too); without, the job is cancelled
     /// (TERM, and KILL after the cluster's `KillWait`).
-    static func cancel(_ id: [UInt8], signal: Int32?) throws(JobctlError) {
+    static func cancel(_ id: [UInt8], signal: Int32?, onlyIfPending: Bool = false) throws(JobctlError) {
         var args = ["scancel"]
         if let s = signal { args += ["--full", "--signal=\(s)"] }
+        // Atomic on the controller: a job that has just started is left be.
+        if onlyIfPending { args += ["--state=PENDING"] }
         _ = try run(args + [String(decoding: id, as: UTF8.self)])
     }
 

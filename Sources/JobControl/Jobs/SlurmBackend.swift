@@ -14,8 +14,9 @@ public struct SlurmBackend: Backend {
     static let dir = "slurm"
     static func file(_ id: JobID, _ ext: String) -> String { "\(dir)/\(id).\(ext)" }
     /// A cluster job's files there: its command and what its environment
-    /// adds (NUL separated), its batch script, and its end once it has one.
-    static let files = ["argv", "env", "sh", "exit"]
+    /// adds (NUL separated), its batch script, its end once it has one, and
+    /// the signal of a `kill` that took it out of the queue.
+    static let files = ["argv", "env", "sh", "exit", "cancel"]
 
     /// What a cluster job cannot do yet, refused before anything is made.
     static func refuse(_ r: SpawnRequest) throws(JobctlError) {
@@ -160,8 +161,13 @@ public struct SlurmBackend: Backend {
         // Written just before the scheduler saw the end?
         if let (e, t) = exitFile(j.id) { return (withEnd(j, e, at: t), e.code < 0 ? .killed : .exited) }
         if meaning == .lost { return (j, .lost) }
-        // No file: the wrapper never ran (cancelled while pending) or was
-        // killed itself; the scheduler's ExitCode, else TERM, is the end.
+        // No file: the wrapper never ran (cancelled while pending: by
+        // `jobctl kill`, which wrote the signal first, or by someone else)
+        // or was killed itself; the scheduler's ExitCode, else TERM.
+        if meaning == .killed, let b = try? store.dir.openIfPresent(SlurmBackend.file(j.id, "cancel"), .readOnly)?.readAll(),
+           let c = Int32(String(decoding: b, as: UTF8.self).split(separator: "\n").first ?? "") {
+            return (withEnd(j, ExitStatus(code: c), at: wallClockMicros()), .killed)
+        }
         let e = j.slurmID.flatMap(Slurm.exitCode) ?? ExitStatus(code: -SignalNumber.terminate)
         let end = meaning == .killed && e.code >= 0 ? ExitStatus(code: -SignalNumber.terminate) : e
         return (withEnd(j, end, at: wallClockMicros()), end.code < 0 ? .killed : .exited)
@@ -178,11 +184,20 @@ public struct SlurmBackend: Backend {
         if request.signal == 0 { return true }
         guard let sid = job.slurmID else { return false }
         if st == .queued {
-            // Never ran: it is removed from the queue and recorded killed by
-            // the signal, as a queued pool job is.
-            try Slurm.cancel(sid, signal: nil)
-            _ = withEnd(job, ExitStatus(code: -request.signal), at: wallClockMicros())
-        } else if request.signal == SignalNumber.terminate && request.grace != nil {
+            // Never to run: taken out of the queue and recorded killed by the
+            // signal, as a queued pool job is; unless it has started since.
+            // The signal is written first (`ID.cancel`), so that a waiter who
+            // sees the cancellation before the record knows which it was.
+            let intent = SlurmBackend.file(job.id, "cancel")
+            try? store.dir.open(intent, [.writeOnly, .create, .truncate]).writeAll(Array("\(-request.signal)\n".utf8))
+            try Slurm.cancel(sid, signal: nil, onlyIfPending: true)
+            if (try? Slurm.states([sid]))?[String(decoding: sid, as: UTF8.self)] == "CANCELLED" {
+                _ = withEnd(job, ExitStatus(code: -request.signal), at: wallClockMicros())
+                return true
+            }
+            store.dir.removeIfPresent(intent)
+        }
+        if request.signal == SignalNumber.terminate && request.grace != nil {
             // TERM, then KILL after the cluster's own grace (KillWait).
             try Slurm.cancel(sid, signal: nil)
         } else {
