@@ -86,6 +86,16 @@ kill -TERM "$rp"
 wait "$rp"; st=$?
 same "TERM to run on the cluster reaches the job, which decides" "$st/$(tail -n 1 "$T/runout")" "42/caught TERM"
 
+# What a cluster job's command leaves running ends with it, as here.
+# Also one that left the process group (setsid), which Slurm's proctrack/pgid
+# would not find.
+id=$(s spawn -- sh -c "sleep 300 & echo \$! > '$T/left'; setsid sleep 300 & echo \$! > '$T/left2'; exit 0")
+status 0 "a cluster job that leaves processes behind: wait says the command's status" j wait "$id"
+for f in left left2; do
+    if alive "$(cat "$T/$f")"; then not_ok "... and what it left ($f) ended with it" "pid $(cat "$T/$f") still runs"
+    else ok "... and what it left ($f) ended with it"; fi
+done
+
 # --timeout, enforced on the node as here: TERM to the whole tree.
 id=$(s spawn --timeout 0.5 -- sh -c 'sleep 100 & sleep 100; wait')
 status 143 "--timeout ends a cluster job with TERM" j wait "$id"

@@ -32,6 +32,8 @@ public enum SlurmBatch {
         // Held before the command starts; the command itself starts with
         // none blocked (launch clears the mask), in our process group.
         let holding = try? SignalFD(held)
+        // Orphans of the command come back here (`endLeftovers`).
+        Processes.becomeChildSubreaper()
         // Open until this process ends.
         let null = (try? FileDescriptor.open(Array("/dev/null".utf8), .readOnly))?.release() ?? 0
         let spec = LaunchSpec(command: argv, environment: Spawner.merged(Processes.environment(), vars.filter { !$0.isEmpty }),
@@ -45,6 +47,7 @@ public enum SlurmBatch {
         case .success(let pid):
             if let t = timeout { enforce(t, on: pid) }
             end = ExitStatus(Processes.reap(pid, wait: true)?.status ?? WaitStatus(rawValue: 1 << 8))
+            endLeftovers()
         }
         withExtendedLifetime(holding) {}
         record(store, id, end)
@@ -55,8 +58,6 @@ public enum SlurmBatch {
     /// it, KILL to what is left after the grace (10 s). Returns once the
     /// command has ended (not reaped).
     static func enforce(_ timeout: Int64, on pid: Int32) {
-        // Orphans of the command come back here, so they are found too.
-        Processes.becomeChildSubreaper()
         guard let child = try? Processes.pidfd(pid), let timer = try? TimerFD() else { return }
         timer.arm(max(timeout, 1))
         var next = SignalNumber.terminate
@@ -71,6 +72,26 @@ public enum SlurmBatch {
             if next == SignalNumber.kill { return }
             next = SignalNumber.kill
             timer.arm(defaultGrace)
+        }
+    }
+
+    /// What the command left running ends with it, as a local monitor
+    /// makes it: TERM, then KILL after the grace; each reaped here. So the
+    /// job has ended for `wait` (its exit file is written after) only once
+    /// nothing of it runs, and no orphan outlives the batch step.
+    static func endLeftovers() {
+        let deadline = monotonicNow() + defaultGrace
+        var sent: Int32 = 0
+        while true {
+            while Processes.reap() != nil {}
+            let left = ProcStat.descendants(of: Processes.current, knownMonitors: { [] })
+            if left.isEmpty { return }
+            let sig = monotonicNow() >= deadline ? SignalNumber.kill : SignalNumber.terminate
+            if sig != sent {
+                for d in left { try? Processes.signal(d.pid, sig) }
+                sent = sig
+            }
+            Processes.sleep(nanoseconds: 20_000_000)
         }
     }
 
