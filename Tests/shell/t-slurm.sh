@@ -150,6 +150,17 @@ check "... asking the scheduler a few times for all of them, not per job ($calls
 # shellcheck disable=SC2086
 PATH="$T/bin:$PATH" j ps $ids > /dev/null
 same "ps of ended cluster jobs asks the scheduler nothing" "$(wc -l < "$T/calls")" 0
+held=""
+for i in 1 2 3 4 5; do held="$held $(s spawn --slurm-opt=--begin=now+1hour -- true)"; done
+: > "$T/calls"
+PATH="$T/bin:$PATH" j prune
+same "prune with 5 queued cluster jobs asks the scheduler once" "$(wc -l < "$T/calls")" 1
+: > "$T/calls"
+# shellcheck disable=SC2086
+PATH="$T/bin:$PATH" j kill -s 0 $held
+same "... and so does kill -s 0 on all of them" "$(wc -l < "$T/calls")" 1
+# shellcheck disable=SC2086
+j kill $held
 
 # Errors: one line, exit 1, nothing recorded.
 before=$(j ps -q | wc -l)

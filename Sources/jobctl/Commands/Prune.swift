@@ -16,9 +16,10 @@ func handlePrune(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
     let store = try openStore(stateDir)
     let backend = Backends(store: store)
     let cutoff = wallClockMicros() - age / 1000
-    let old = try store.loadAll().jobs.filter { j in
-        backend.state(of: j).hasEnded && (j.ended ?? j.started) <= cutoff
+    // One question to the backends for all of them (a scheduler is asked once).
+    let old = backend.current(try store.loadAll().jobs).filter { j, st in
+        st.hasEnded && (j.ended ?? j.started) <= cutoff
     }
-    try store.remove(old)
+    try store.remove(old.map(\.job))
     return 0
 }

@@ -14,7 +14,7 @@ func handleRm(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> 
     let store = try openStore(stateDir)
     let backend = Backends(store: store)
     let jobs = try store.resolve(opts.operands)
-    for j in jobs where !backend.state(of: j).hasEnded {
+    for (j, st) in backend.current(jobs) where !st.hasEnded {
         throw .failure("job \(j.id) is still running; kill it first")
     }
     try store.remove(jobs)
