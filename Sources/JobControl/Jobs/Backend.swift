@@ -104,7 +104,9 @@ public struct Backends: Backend {
     public func current(_ jobs: [Job]) -> [(job: Job, state: JobState)] {
         let onSlurm = jobs.indices.filter { jobs[$0].slurmID != nil }
         if onSlurm.isEmpty { return local.current(jobs) }
-        var out = local.current(jobs)
+        let here = jobs.indices.filter { jobs[$0].slurmID == nil }
+        var out = jobs.map { (job: $0, state: JobState.running) }
+        for (k, c) in zip(here, local.current(here.map { jobs[$0] })) { out[k] = c }
         for (k, c) in zip(onSlurm, slurm.current(onSlurm.map { jobs[$0] })) { out[k] = c }
         return out
     }

@@ -4,13 +4,7 @@ import JobControlSystem
 /// and returns once the job has ended and everything it wrote is out.
 public func copyLog(store: StateStore, job: Job, follow: Bool, to out: CInt) throws(JobctlError) {
     let log = try store.openLog(job)
-    func drain() throws(JobctlError) {
-        while true {
-            let chunk = try attempt("cannot read the log of job \(job.id)") { () throws(Errno) in try log.read(upTo: 65536) }
-            if chunk.isEmpty { return }
-            try attempt("cannot write output") { () throws(Errno) in try writeAll(fd: out, chunk) }
-        }
-    }
+    func drain() throws(JobctlError) { try copyNew(log, of: job.id, to: out) }
     try drain()
     guard follow, job.exit == nil else { return }
     let inotify = try attempt("cannot follow the log of job \(job.id)") { () throws(Errno) in
@@ -49,5 +43,14 @@ public func copyLog(store: StateStore, job: Job, follow: Bool, to out: CInt) thr
         if ready[0] != 0 { inotify.drain() }
         try drain()
         if ready[1] != 0 { try drain(); return }
+    }
+}
+
+/// Copies what job `id`'s open log holds past where it was read to `out`.
+func copyNew(_ log: borrowing FileDescriptor, of id: JobID, to out: CInt) throws(JobctlError) {
+    while true {
+        let chunk = try attempt("cannot read the log of job \(id)") { () throws(Errno) in try log.read(upTo: 65536) }
+        if chunk.isEmpty { return }
+        try attempt("cannot write output") { () throws(Errno) in try writeAll(fd: out, chunk) }
     }
 }

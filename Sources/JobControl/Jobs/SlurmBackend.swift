@@ -126,25 +126,27 @@ public struct SlurmBackend: Backend {
         return (ExitStatus(code: c), t)
     }
 
-    /// `job` with its end if it is known, recorded in the state (synced)
-    /// the first time it is learnt.
-    func withEnd(_ job: Job, _ e: ExitStatus, at t: Int64) -> Job {
+    /// `job` with its end `e` and the state that gives, recorded in the
+    /// state (synced) the first time it is learnt.
+    func ended(_ job: Job, _ e: ExitStatus, at t: Int64) -> (job: Job, state: JobState) {
         var j = job
         j.exit = e
         j.ended = t
         if job.exit == nil { try? store.appendExit(job.id, Records.encodeExit(job.id, e, ended: t), releasing: true) }
-        return j
+        return (j, j.recordedState)
+    }
+
+    /// The end known without asking the scheduler: recorded, or in the
+    /// exit file.
+    func known(_ j: Job) -> (job: Job, state: JobState)? {
+        if j.exit != nil { return (j, j.recordedState) }
+        return exitFile(j.id).map { ended(j, $0.0, at: $0.1) }
     }
 
     /// The jobs as they are now, one scheduler query for all that have no
-    /// recorded end. If the scheduler cannot be asked, what is recorded
-    /// stands (queued or running).
+    /// known end. If the scheduler cannot be asked, they stand as running.
     public func current(_ jobs: [Job]) -> [(job: Job, state: JobState)] {
-        var out = jobs.map { j -> (job: Job, state: JobState) in
-            if j.exit != nil { return (j, j.recordedState) }
-            if let (e, t) = exitFile(j.id) { return (withEnd(j, e, at: t), e.code < 0 ? .killed : .exited) }
-            return (j, .running)
-        }
+        var out = jobs.map { known($0) ?? ($0, .running) }
         let ask = out.indices.filter { out[$0].job.exit == nil }
         guard !ask.isEmpty, let answer = try? Slurm.states(ask.compactMap { out[$0].job.slurmID }) else { return out }
         for k in ask { out[k] = decide(out[k].job, answer) }
@@ -159,18 +161,18 @@ public struct SlurmBackend: Backend {
         let meaning: JobState = word.map { Slurm.meaning($0) ?? .running } ?? .lost
         if meaning == .queued || meaning == .running { return (j, meaning) }
         // Written just before the scheduler saw the end?
-        if let (e, t) = exitFile(j.id) { return (withEnd(j, e, at: t), e.code < 0 ? .killed : .exited) }
+        if let k = known(j) { return k }
         if meaning == .lost { return (j, .lost) }
         // No file: the wrapper never ran (cancelled while pending: by
         // `jobctl kill`, which wrote the signal first, or by someone else)
         // or was killed itself; the scheduler's ExitCode, else TERM.
         if meaning == .killed, let b = try? store.dir.openIfPresent(SlurmBackend.file(j.id, "cancel"), .readOnly)?.readAll(),
            let c = Int32(String(decoding: b, as: UTF8.self).split(separator: "\n").first ?? "") {
-            return (withEnd(j, ExitStatus(code: c), at: wallClockMicros()), .killed)
+            return ended(j, ExitStatus(code: c), at: wallClockMicros())
         }
         let e = j.slurmID.flatMap(Slurm.exitCode) ?? ExitStatus(code: -SignalNumber.terminate)
         let end = meaning == .killed && e.code >= 0 ? ExitStatus(code: -SignalNumber.terminate) : e
-        return (withEnd(j, end, at: wallClockMicros()), end.code < 0 ? .killed : .exited)
+        return ended(j, end, at: wallClockMicros())
     }
 
     public func state(of job: Job) -> JobState { current([job])[0].state }
@@ -192,7 +194,7 @@ public struct SlurmBackend: Backend {
             try? store.dir.open(intent, [.writeOnly, .create, .truncate]).writeAll(Array("\(-request.signal)\n".utf8))
             try Slurm.cancel(sid, signal: nil, onlyIfPending: true)
             if (try? Slurm.states([sid]))?[String(decoding: sid, as: UTF8.self)] == "CANCELLED" {
-                _ = withEnd(job, ExitStatus(code: -request.signal), at: wallClockMicros())
+                _ = ended(job, ExitStatus(code: -request.signal), at: wallClockMicros())
                 return true
             }
             store.dir.removeIfPresent(intent)
@@ -206,16 +208,29 @@ public struct SlurmBackend: Backend {
         return true
     }
 
-    /// The poll interval: `JOBCTL_SLURM_POLL` seconds (fixed), else from
-    /// 0.5 s, growing by half each time up to 30 s. Exit files wake the
-    /// wait at once (inotify); the scheduler is asked only for what no file
-    /// says, once per interval for all the jobs together.
-    static func intervals() -> (first: Int64, max: Int64) {
-        if let v = Processes.environment("JOBCTL_SLURM_POLL").flatMap({ Double(String(decoding: $0, as: UTF8.self)) }), v > 0 {
-            let ns = Int64(v * 1e9)
-            return (ns, ns)
+    /// When to ask the scheduler next: every `JOBCTL_SLURM_POLL` seconds,
+    /// else from 0.5 s, half as long again each time, up to 30 s. Exit
+    /// files wake a waiter at once (inotify); the scheduler is asked only
+    /// for what no file says, once per interval for all the jobs together.
+    struct Pacing {
+        var interval: Int64, longest: Int64
+        var next: Int64
+        init(askingNow: Bool) {
+            if let v = Processes.environment("JOBCTL_SLURM_POLL").flatMap({ Double(String(decoding: $0, as: UTF8.self)) }), v > 0 {
+                interval = Int64(v * 1e9)
+                longest = interval
+            } else {
+                interval = 500_000_000
+                longest = 30_000_000_000
+            }
+            next = monotonicNow() + (askingNow ? 0 : interval)
         }
-        return (500_000_000, 30_000_000_000)
+        var due: Bool { monotonicNow() >= next }
+        var untilDue: Int64 { max(0, next - monotonicNow()) }
+        mutating func asked() {
+            next = monotonicNow() + interval
+            interval = min(interval * 3 / 2, longest)
+        }
     }
 
     public func wait(for jobs: [Job], any: Bool, timeout: Int64?) throws(JobctlError) -> [JobEnd] {
@@ -228,19 +243,15 @@ public struct SlurmBackend: Backend {
         }
         var pending = jobs
         var done: [JobEnd] = []
-        var (interval, longest) = SlurmBackend.intervals()
-        var nextAsk = monotonicNow()
+        var pacing = Pacing(askingNow: true)
         while true {
             // What the files say, then (when due) what the scheduler says.
             var still: [Job] = []
             for j in pending {
-                if let e = j.exit { done.append(JobEnd(job: j, state: e.code < 0 ? .killed : .exited)) }
-                else if let (e, t) = exitFile(j.id) {
-                    done.append(JobEnd(job: withEnd(j, e, at: t), state: e.code < 0 ? .killed : .exited))
-                } else { still.append(j) }
+                if let (k, st) = known(j) { done.append(JobEnd(job: k, state: st)) } else { still.append(j) }
             }
             pending = still
-            if !pending.isEmpty && monotonicNow() >= nextAsk && !(any && !done.isEmpty) {
+            if !pending.isEmpty && pacing.due && !(any && !done.isEmpty) {
                 if let answer = try? Slurm.states(pending.compactMap(\.slurmID)) {
                     still = []
                     for j in pending {
@@ -249,11 +260,10 @@ public struct SlurmBackend: Backend {
                     }
                     pending = still
                 }
-                nextAsk = monotonicNow() + interval
-                interval = min(interval * 3 / 2, longest)
+                pacing.asked()
             }
             if pending.isEmpty || (any && !done.isEmpty) { return done }
-            var sleep = max(0, nextAsk - monotonicNow())
+            var sleep = pacing.untilDue
             if let d = deadline {
                 if d <= monotonicNow() { throw .timedOut }
                 sleep = min(sleep, d - monotonicNow())

@@ -20,32 +20,23 @@ extension SlurmBackend {
             _ = try i.watch(d, .movedTo)
             return i
         }
-        func drain() throws(JobctlError) {
-            while true {
-                let chunk = try attempt("cannot read the log of job \(id)") { () throws(Errno) in try log.read(upTo: 65536) }
-                if chunk.isEmpty { return }
-                try attempt("cannot write output") { () throws(Errno) in try writeAll(fd: out, chunk) }
-            }
-        }
-        var (interval, longest) = SlurmBackend.intervals()
-        var nextAsk = monotonicNow() + interval
+        var pacing = Pacing(askingNow: false)
         while true {
-            try drain()
+            try copyNew(log, of: id, to: out)
             if exitFile(id) != nil { break }
-            if monotonicNow() >= nextAsk {
+            if pacing.due {
                 let (now, st) = current([job])[0]
                 job = now
                 if st.hasEnded { break }
-                nextAsk = monotonicNow() + interval
-                interval = min(interval * 3 / 2, longest)
+                pacing.asked()
             }
-            let ready = pollReadable([watch.fd.rawValue, signals.fd.rawValue], timeoutNs: max(0, nextAsk - monotonicNow()))
+            let ready = pollReadable([watch.fd.rawValue, signals.fd.rawValue], timeoutNs: pacing.untilDue)
             if ready[0] { watch.drain() }
             if ready[1] {
                 while let r = signals.next() { _ = try? signal(job, KillRequest(signal: r.signal, grace: nil)) }
             }
         }
-        try drain()
+        try copyNew(log, of: id, to: out)
         return try wait(for: [job], any: false, timeout: nil).first?.shellStatus ?? 1
     }
 }
