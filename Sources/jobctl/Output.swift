@@ -46,7 +46,7 @@ func renderTable(_ rows: [(Job, JobState)], now: Int64) -> String {
         let elapsed = (j.ended ?? now) - j.started
         cells.append([
             String(j.id), printable(j.name), j.pid.map(String.init) ?? "-", st.rawValue,
-            j.exit.map { String($0.code) } ?? "-", j.daemon ? "yes" : "no",
+            j.exit?.shown.map { String($0) } ?? "-", j.daemon ? "yes" : "no",
             st == .queued || (j.pid == nil && j.slurmID == nil) ? "-" : humanElapsed(elapsed), commandLine(j.command),
         ])
     }
@@ -95,14 +95,14 @@ func renderLocks(_ locks: [NamedLocks.Holder]) -> String {
 /// identities jobctl needs, and the documented fields a script reads, with
 /// the state as `ps` shows it), kept apart so that neither changes when the
 /// other must.
-func jsonLine(_ j: Job, _ st: JobState, into w: inout JSONWriter) {
+func jsonLine(_ j: Job, _ st: JobState, waitingFor: [JobID] = [], into w: inout JSONWriter) {
     w.beginObject()
     w.field("id", j.id)
     w.field("name", j.name)
     if let p = j.pid { w.field("pid", p) } else { w.null("pid") }
     if let g = j.pgid { w.field("pgid", g) } else { w.null("pgid") }
     w.field("state", st.rawValue)
-    if let e = j.exit { w.field("exitcode", e.code) } else { w.null("exitcode") }
+    if let c = j.exit?.shown { w.field("exitcode", c) } else { w.null("exitcode") }
     w.field("daemon", j.daemon)
     w.field("owner", j.owner)
     w.field("monitor", j.monitor)
@@ -110,9 +110,25 @@ func jsonLine(_ j: Job, _ st: JobState, into w: inout JSONWriter) {
     w.field("cwd", j.cwd)
     w.field("log", j.log)
     if let pool = j.pool { w.field("pool", pool) } else { w.null("pool") }
-    w.field("backend", j.slurmID == nil ? "local" : "slurm")
+    w.field("backend", j.onSlurm ? "slurm" : "local")
     if let s = j.slurmID { w.field("slurm_id", s) } else { w.null("slurm_id") }
-    w.timestamp("started", micros: j.started)
+    w.field("after", j.after)
+    w.field("after_any", j.afterAny)
+    if st == .queued {
+        // Only what is still awaited.
+        w.key("waiting_for")
+        w.beginObject()
+        if !waitingFor.isEmpty { w.field("jobs", waitingFor) }
+        if let pool = j.pool { w.field("pool", pool) }
+        w.endObject()
+    } else {
+        w.null("waiting_for")
+    }
+    if let r = j.exit?.reason { w.field("reason", r) } else { w.null("reason") }
+    w.timestamp("created", micros: j.created)
+    // `started` is when the command really started: none while queued,
+    // and none for a job that never ran.
+    if st == .queued || st == .skipped { w.null("started") } else { w.timestamp("started", micros: j.started) }
     if let t = j.ended { w.timestamp("ended", micros: t) } else { w.null("ended") }
     w.endObject()
     w.newline()

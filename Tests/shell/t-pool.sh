@@ -49,10 +49,12 @@ a=$(j spawn --pool one --slots 1 -- sh -c "echo in > $r; sleep 100")
 read -r _ < "$r"
 b=$(j spawn --pool one -- touch "$T/ran")
 status 0 "a queued job is alive for kill -s 0" j kill -s 0 "$b"
-j kill "$b"
+j kill -s USR1 "$b"
 j wait "$b"; st=$?
-same "killing a queued job: wait says 143" "$st" 143
-same "... recorded as killed" "$(field "$b" state)" killed
+same "killing a queued job: wait says 1 (it never ran)" "$st" 1
+same "... recorded as skipped" "$(field "$b" state)" skipped
+same "... with no exit code" "$(field "$b" exitcode)" null
+same "... and the reason" "$(field "$b" reason)" "killed while queued"
 # A slot is free only once the job's processes are gone, not when its
 # monitor is: SIGKILL the running job's monitor and the next job still waits
 # while the job runs; it starts once the job's last process ends.

@@ -123,7 +123,8 @@ id=$(s spawn --slurm-opt=--begin=now+1hour -- touch "$T/ran")
 same "a job the cluster holds is queued" "$(field "$id" state)" queued
 status 124 "wait --timeout on a queued cluster job gives up with 124" j wait --timeout 0.5 "$id"
 j kill -s INT "$id"
-status 130 "a queued cluster job killed with INT counts as killed by INT" j wait "$id"
+status 1 "a queued cluster job killed with INT: wait says 1 (it never ran)" j wait "$id"
+same "... it is skipped, killed while queued" "$(field "$id" state):$(field "$id" reason)" "skipped:killed while queued"
 same "... and it never ran" "$(test -e "$T/ran" && echo ran || echo never)" never
 
 # wait --any across the two backends; one batched query for many jobs.

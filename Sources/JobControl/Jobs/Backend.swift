@@ -37,8 +37,7 @@ extension Backend {
 
     /// Has the job not ended? (`kill -s 0`, Python's `is_alive()`.)
     public func isAlive(_ job: Job) -> Bool {
-        let s = state(of: job)
-        return s == .running || s == .queued
+        state(of: job).isAlive
     }
 }
 
@@ -46,7 +45,7 @@ extension Backend {
 public struct JobEnd {
     public var job: Job
     public var state: JobState
-    /// bash's status: N, 128+SIG, or 1 when lost.
+    /// bash's status: N, 128+SIG, or 1 when lost or skipped.
     public var shellStatus: Int32 {
         switch state {
         case .exited, .killed: return job.exit?.shellStatus ?? 1

@@ -4,18 +4,33 @@ import JobControlSystem
 public typealias JobID = Int
 
 /// What `ps` shows in STATE.
-public enum JobState: String, Sendable {
-    case queued, running, exited, killed, lost
-    public var hasEnded: Bool { self == .exited || self == .killed || self == .lost }
+public enum JobState: String, Sendable, CaseIterable {
+    /// In the order `ps --summary` counts them.
+    case queued, running, paused, exited, killed, lost, skipped
+    public var hasEnded: Bool { self == .exited || self == .killed || self == .lost || self == .skipped }
+    /// Not yet ended: `kill -s 0` counts it alive.
+    public var isAlive: Bool { !hasEnded }
 }
 
-/// How a job ended, in Python's convention (`exitcode`: N, or -SIG).
+/// How a job ended, in Python's convention (`exitcode`: N, or -SIG), or
+/// that it never ran and never will (`skipped`, with the reason why).
 public struct ExitStatus: Equatable, Sendable {
     public let code: Int32
-    public init(code: Int32) { self.code = code }
-    public init(_ w: WaitStatus) { code = w.code }
-    /// bash's convention, as `wait` exits: N, or 128+SIG.
-    public var shellStatus: Int32 { code < 0 ? 128 - code : code }
+    /// Why a skipped job never ran (`dependency 12 exited 3`).
+    public let reason: [UInt8]?
+    public init(code: Int32) { self.code = code; reason = nil }
+    public init(_ w: WaitStatus) { code = w.code; reason = nil }
+    private init(skipped why: [UInt8]) { code = ExitStatus.skippedCode; reason = why }
+    static let skippedCode = Int32.min
+    /// The end of a job that never ran: a dependency did not succeed, or it
+    /// was killed while queued.
+    public static func skipped(_ why: String) -> ExitStatus { ExitStatus(skipped: Array(why.utf8)) }
+    public static func skipped(bytes why: [UInt8]) -> ExitStatus { ExitStatus(skipped: why) }
+    public var isSkipped: Bool { code == ExitStatus.skippedCode }
+    /// `exitcode` as shown: nil for a skipped job, which has none.
+    public var shown: Int32? { isSkipped ? nil : code }
+    /// bash's convention, as `wait` exits: N, or 128+SIG; 1 for skipped.
+    public var shellStatus: Int32 { isSkipped ? 1 : code < 0 ? 128 - code : code }
 }
 
 /// One job as the state file records it.
@@ -53,6 +68,20 @@ public struct Job: Sendable {
     /// The Slurm job id of a job placed on the cluster (`--backend slurm`);
     /// nil for a local job.
     public var slurmID: [UInt8]?
+    /// Placed on the Slurm cluster; true before its submission too (a job
+    /// held here for a local dependency has no Slurm id yet).
+    public var onSlurm = false
+    /// `--after`: jobs that must exit 0 before this one starts.
+    public var after: [JobID] = []
+    /// `--after-any`: jobs that must have ended, however.
+    public var afterAny: [JobID] = []
+    /// When spawn recorded it (µs); `started` is when it really started.
+    public var created: Int64 = 0
+
+    /// Every job it waits for, `--after` then `--after-any`.
+    public var dependencies: [JobID] { after + afterAny }
+    /// Does it wait before it starts (a pool, dependencies)?
+    public var startsQueued: Bool { pool != nil || !dependencies.isEmpty }
 
     public init(id: JobID, name: [UInt8]) {
         self.id = id
@@ -63,6 +92,6 @@ public struct Job: Sendable {
     /// exit record is `running` here; `StateStore.liveState` decides `lost`.
     public var recordedState: JobState {
         guard let e = exit else { return pid == nil ? .queued : .running }
-        return e.code < 0 ? .killed : .exited
+        return e.isSkipped ? .skipped : e.code < 0 ? .killed : .exited
     }
 }

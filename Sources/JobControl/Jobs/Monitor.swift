@@ -79,6 +79,7 @@ final class Monitor {
         job.monitor = Processes.current
         job.monitorStart = ProcStat.read(job.monitor)?.startTime ?? 0
         job.started = wallClockMicros()
+        job.created = job.started
         try store.appendStart(job.id, Records.encode(job))
         reserved = true
     }
@@ -146,7 +147,7 @@ final class Monitor {
         // Own session: the caller's terminal hanging up does not reach us.
         Processes.startSession()
         Processes.setName(job.daemon ? ProcStat.daemonMonitorName : ProcStat.monitorName)
-        if job.pool != nil {
+        if job.startsQueued {
             startQueued(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, report: report)
         }
         let pid: Int32
@@ -174,10 +175,11 @@ final class Monitor {
         exitMonitor()
     }
 
-    /// A pool job: recorded as queued (spawn returns then), waits for its
-    /// turn and a slot, holding the slot while it runs. A kill or the
-    /// owner's end while queued removes it: recorded as killed, never run.
-    /// Never returns.
+    /// A job that waits to start: recorded as queued (spawn returns then),
+    /// waits for its dependencies, then for its turn and a slot in its
+    /// pool, holding the slot while it runs. A kill or the owner's end
+    /// while queued removes it: recorded as skipped, never run. Never
+    /// returns.
     func startQueued(env: [[UInt8]], cwd: [UInt8]?, stdin: CInt, stdout: CInt, stderr: CInt,
                      report: consuming StartReport) -> Never {
         do throws(JobctlError) {
@@ -189,19 +191,28 @@ final class Monitor {
         // As in startDetached, but the job's own stdio stays.
         detachFromCaller(stdio: [stdin, stdout, stderr], keep: [stdin, stdout, stderr])
         complaintFD = stderr
-        if !announced || !allowedToStart() { neverRan(ExitStatus(code: -SignalNumber.kill)) }
+        if !announced || !allowedToStart() { neverRan(.skipped("its id could not be given to its spawner")) }
+        if !job.dependencies.isEmpty {
+            switch waitForDependencies() {
+            case .ready: break
+            case .skipped(let why): neverRan(.skipped(why))
+            case .killed: neverRan(.skipped(Monitor.killedWhileQueued))
+            }
+        }
         // The job holds its slot too: the slot is free only once the job's
         // last process is gone, even if this monitor is killed first.
-        let turn = waitForTurn()
-        switch consume turn {
-        case .slot(let held): slot = consume held
-        case .failed(let error):
-            // The pool could not be used: the command never runs, and its
-            // log says why, as for a command that cannot run (126).
-            writeString(stderr, "jobctl: \(error.message)\n")
-            neverRan(ExitStatus(code: 126))
-        case .killed(let sig):
-            neverRan(ExitStatus(code: -sig))
+        if job.pool != nil {
+            let turn = waitForTurn()
+            switch consume turn {
+            case .slot(let held): slot = consume held
+            case .failed(let error):
+                // The pool could not be used: the command never runs, and its
+                // log says why, as for a command that cannot run (126).
+                writeString(stderr, "jobctl: \(error.message)\n")
+                neverRan(ExitStatus(code: 126))
+            case .killed:
+                neverRan(.skipped(Monitor.killedWhileQueued))
+            }
         }
         let pid: Int32
         switch startJob(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, newSession: true) {
@@ -273,6 +284,8 @@ final class Monitor {
         return (try? StandardStreams.read(fd, upTo: 1)) == [1]
     }
 
+    static let killedWhileQueued = "killed while queued"
+
     /// Records the end of a queued job that never ran. Never returns.
     func neverRan(_ e: ExitStatus) -> Never {
         recordExitRetrying(e)
@@ -284,33 +297,21 @@ final class Monitor {
     enum Turn: ~Copyable {
         /// Its turn came: the slot's lock, held.
         case slot(FileDescriptor)
-        /// Killed (or its owner ended) while queued: the signal it counts as.
-        case killed(Int32)
+        /// Killed (or its owner ended) while queued.
+        case killed
         /// The pool could not be used.
         case failed(JobctlError)
     }
 
     /// Waits in the pool's line, answering kill requests meanwhile.
     func waitForTurn() -> Turn {
-        var killedBy: Int32?
         var watched = [signals.fd.rawValue]
         if let o = ownerPidfd?.rawValue { watched.append(o) }
         do throws(JobctlError) {
             let held = try Pools(store: store).waitForSlot(pool: job.pool!, id: job.id, extraFDs: watched) { ready in
-                // While queued, any kill (or TERM, HUP, INT to the monitor)
-                // removes the job: it never runs.
-                while ready[0], let request = nextRequest() {
-                    switch request {
-                    case .child: break
-                    case .kill(let r) where r.closeStdin: closeStdinPipe()
-                    case .kill(let r): killedBy = r.signal
-                    case .terminate, .passOn: killedBy = SignalNumber.terminate
-                    }
-                }
-                if ready.count > 1 && ready[1] { killedBy = SignalNumber.terminate }
-                return killedBy != nil
+                killedWhileQueued(signalsReady: ready[0], ownerGone: ready.count > 1 && ready[1])
             }
-            guard let h = held else { return .killed(killedBy ?? SignalNumber.terminate) }
+            guard let h = held else { return .killed }
             return .slot(h)
         } catch {
             return .failed(error)

@@ -57,14 +57,54 @@ public struct SlurmBackend: Backend {
         // A daemon job's owner is pinned before it is looked at (as locally).
         let ownerFD = try spawner.ownerPidfd(request)
         let own = try spawner.owner(request)
-        let cwd = try Spawner.recordedDirectory(request.directory)
-        let statePath = try Spawner.absolute(store.path)
-        guard let me = Processes.executablePath() else { throw .failure("cannot find this program's own path (/proc/self/exe)") }
         let id = try store.allocateID()
         // A submission that fails leaves nothing: no log, no file of its own.
         var made: [String] = []
         var submitted = false
         defer { if !submitted { for f in made.reversed() { store.dir.removeIfPresent(f) } } }
+        var (job, submission) = try prepare(request, id: id, made: &made)
+        job.owner = own.pid
+        job.ownerStart = own.start
+        switch try clusterDependencies(job) {
+        case .some(let option):
+            job.slurmID = try submission.submit(extra: option)
+        case .none:
+            // A dependency on a local job, or one that has ended already:
+            // held here, submitted once the dependencies allow.
+            try hold(job, submission, ownerPidfd: ownerFD)
+            submitted = true
+            _ = announce(id)
+            return id
+        }
+        job.started = wallClockMicros()
+        job.created = job.started
+        do throws(JobctlError) {
+            try store.appendStart(id, Records.encode(job))
+        } catch {
+            try? Slurm.cancel(job.slurmID!, signal: nil)
+            throw error
+        }
+        submitted = true
+        _ = announce(id)
+        if let owner = ownerFD { try watchOwner(of: job, owner) }
+        return id
+    }
+
+    /// What `sbatch` is given for a job: its options and batch script.
+    struct Submission {
+        var options: [String]
+        var script: String
+        func submit(extra: [String]) throws(JobctlError) -> [UInt8] { try Slurm.submit(options + extra, script: script) }
+    }
+
+    /// Writes the job's files (its log, command, environment and batch
+    /// script, each listed in `made` for a failure to remove) and returns
+    /// its record, not yet submitted, and what to submit.
+    func prepare(_ request: SpawnRequest, id: JobID, made: inout [String]) throws(JobctlError) -> (Job, Submission) {
+        let spawner = Spawner(store: store)
+        let cwd = try Spawner.recordedDirectory(request.directory)
+        let statePath = try Spawner.absolute(store.path)
+        guard let me = Processes.executablePath() else { throw .failure("cannot find this program's own path (/proc/self/exe)") }
         var logPath = Array("\(StateStore.logsDir)/\(id).log".utf8)
         if let p = request.stdoutPath {
             logPath = try Spawner.absolute(p)
@@ -95,26 +135,33 @@ public struct SlurmBackend: Backend {
                        "--open-mode=append", "--chdir=\(String(decoding: cwd, as: UTF8.self))"]
         if let e = request.stderrPath { options.append("--error=\(SlurmBackend.sbatchPath(try Spawner.absolute(e)))") }
         options += request.slurmOptions
-        let slurmID = try Slurm.submit(options, script: String(decoding: statePath, as: UTF8.self) + "/" + SlurmBackend.file(id, "sh"))
         var job = Job(id: id, name: name)
-        job.owner = own.pid
-        job.ownerStart = own.start
         job.command = request.command
         job.cwd = cwd
         job.log = logPath
-        job.slurmID = slurmID
         job.daemon = request.daemon
-        job.started = wallClockMicros()
-        do throws(JobctlError) {
-            try store.appendStart(id, Records.encode(job))
-        } catch {
-            try? Slurm.cancel(slurmID, signal: nil)
-            throw error
+        job.onSlurm = true
+        job.after = request.after
+        job.afterAny = request.afterAny
+        return (job, Submission(options: options, script: String(decoding: statePath, as: UTF8.self) + "/" + SlurmBackend.file(id, "sh")))
+    }
+
+    /// The job's dependencies as sbatch options, when the cluster can hold
+    /// them itself: every one a cluster job that has not ended (`afterok`,
+    /// `afterany`; a dependency that fails cancels the job, which is then
+    /// `skipped`). Nil when they must be held here.
+    func clusterDependencies(_ job: Job) throws(JobctlError) -> [String]? {
+        if job.dependencies.isEmpty { return [] }
+        var terms: [String] = []
+        for (kind, ids) in [("afterok", job.after), ("afterany", job.afterAny)] where !ids.isEmpty {
+            var sids: [String] = []
+            for id in ids {
+                guard let d = try store.job(id: id), let sid = d.slurmID, known(d) == nil else { return nil }
+                sids.append(String(decoding: sid, as: UTF8.self))
+            }
+            terms.append(([kind] + sids).joined(separator: ":"))
         }
-        submitted = true
-        _ = announce(id)
-        if let owner = ownerFD { try watchOwner(of: job, owner) }
-        return id
+        return ["--dependency=\(terms.joined(separator: ","))", "--kill-on-invalid-dep=yes"]
     }
 
     /// The end the batch wrapper wrote: `CODE MICROS`.
@@ -166,9 +213,16 @@ public struct SlurmBackend: Backend {
         // No file: the wrapper never ran (cancelled while pending: by
         // `jobctl kill`, which wrote the signal first, or by someone else)
         // or was killed itself; the scheduler's ExitCode, else TERM.
-        if meaning == .killed, let b = try? store.dir.openIfPresent(SlurmBackend.file(j.id, "cancel"), .readOnly)?.readAll(),
-           let c = Int32(String(decoding: b, as: UTF8.self).split(separator: "\n").first ?? "") {
-            return ended(j, ExitStatus(code: c), at: wallClockMicros())
+        if meaning == .killed, (try? store.dir.openIfPresent(SlurmBackend.file(j.id, "cancel"), .readOnly)) != nil {
+            return ended(j, .skipped(Monitor.killedWhileQueued), at: wallClockMicros())
+        }
+        // Cancelled by the cluster because a dependency failed
+        // (kill_invalid_depend): skipped, saying which.
+        if meaning == .killed && !j.dependencies.isEmpty {
+            var pending = j.dependencies
+            if case .skip(let why) = Dependencies(store: store).verdict(of: j, pending: &pending, askScheduler: true) {
+                return ended(j, .skipped(why), at: wallClockMicros())
+            }
         }
         let e = j.slurmID.flatMap(Slurm.exitCode) ?? ExitStatus(code: -SignalNumber.terminate)
         let end = meaning == .killed && e.code >= 0 ? ExitStatus(code: -SignalNumber.terminate) : e
@@ -186,15 +240,15 @@ public struct SlurmBackend: Backend {
         if request.signal == 0 { return true }
         guard let sid = job.slurmID else { return false }
         if st == .queued {
-            // Never to run: taken out of the queue and recorded killed by the
-            // signal, as a queued pool job is; unless it has started since.
-            // The signal is written first (`ID.cancel`), so that a waiter who
-            // sees the cancellation before the record knows which it was.
+            // Never to run: taken out of the queue and recorded skipped, as
+            // a queued local job is; unless it has started since. The intent
+            // is written first (`ID.cancel`), so that a waiter who sees the
+            // cancellation before the record knows what it was.
             let intent = SlurmBackend.file(job.id, "cancel")
             try? store.dir.open(intent, [.writeOnly, .create, .truncate]).writeAll(Array("\(-request.signal)\n".utf8))
             try Slurm.cancel(sid, signal: nil, onlyIfPending: true)
             if (try? Slurm.states([sid]))?[String(decoding: sid, as: UTF8.self)] == "CANCELLED" {
-                _ = ended(job, ExitStatus(code: -request.signal), at: wallClockMicros())
+                _ = ended(job, .skipped(Monitor.killedWhileQueued), at: wallClockMicros())
                 return true
             }
             store.dir.removeIfPresent(intent)

@@ -32,6 +32,10 @@ public struct SpawnRequest {
     /// options passed to `sbatch` as given (`--slurm-opt`).
     public var onSlurm = false
     public var slurmOptions: [String] = []
+    /// `--after`: start once each of these has exited 0; `--after-any`:
+    /// once each has ended.
+    public var after: [JobID] = []
+    public var afterAny: [JobID] = []
     public init(command: [[UInt8]]) { self.command = command }
 }
 
@@ -209,6 +213,8 @@ public struct Spawner {
         job.cwd = cwd
         job.log = logPath
         job.pool = request.pool
+        job.after = request.after
+        job.afterAny = request.afterAny
         job.stdinPipe = request.stdinPipe
         var fifoRead: FileDescriptor? = nil, keepalive: FileDescriptor? = nil
         if request.stdinPipe {
@@ -230,7 +236,7 @@ public struct Spawner {
         }
         // A pool job waits for this pipe's byte before it may start: the
         // caller has its id by then (a job nobody learnt of never runs).
-        let go: Pipe? = request.pool == nil ? nil : try attempt("cannot create a pipe") { () throws(Errno) in try Pipe() }
+        let go: Pipe? = !job.startsQueued ? nil : try attempt("cannot create a pipe") { () throws(Errno) in try Pipe() }
         var goRead: CInt? = nil
         switch go {
         case .some(let g): goRead = g.read.rawValue

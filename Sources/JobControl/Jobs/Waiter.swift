@@ -29,7 +29,7 @@ struct Waiter {
         var done: [JobEnd] = []
 
         func ended(_ j: Job) -> JobEnd? {
-            j.exit.map { JobEnd(job: j, state: $0.code < 0 ? .killed : .exited) }
+            j.exit.map { _ in JobEnd(job: j, state: j.recordedState) }
         }
         /// Decides a job: it has ended for `wait` once its end is recorded
         /// and its monitor is gone, so that what the job left running (which

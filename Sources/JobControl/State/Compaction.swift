@@ -12,7 +12,7 @@ extension StateStore {
         try append(lines, sync: true)
         try withLock { (_) throws(JobctlError) in for j in jobs { removeLive(j.id) } }
         for j in jobs where j.log == Array("\(StateStore.logsDir)/\(j.id).log".utf8) { removeLog(j.id) }
-        for j in jobs where j.slurmID != nil {
+        for j in jobs where j.onSlurm {
             for ext in SlurmBackend.files { dir.removeIfPresent(SlurmBackend.file(j.id, ext)) }
         }
         try compactIfWorthIt()

@@ -75,6 +75,17 @@ extension StateStore {
         }
     }
 
+    /// Appends a new start record of a job that has not ended (a held
+    /// cluster job, once submitted: now with its Slurm id) and brings its
+    /// live record up to date. The newest start record of a job wins.
+    public func restate(_ job: Job) throws(JobctlError) {
+        try withLock { (_) throws(JobctlError) in
+            let record = Records.encode(job)
+            _ = try appendLocked(record)
+            writeLive(job.id, record, replacing: true, spare: liveCensus()?.spare)
+        }
+    }
+
     /// The jobs that had not recorded an end, oldest first, from the index
     /// (rebuilt from the log if it is not complete). Their live state is
     /// still to be asked: a job whose monitor was killed is `lost`.

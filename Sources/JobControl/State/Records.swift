@@ -45,11 +45,15 @@ public enum Records {
         w.field("log", j.log)
         if let pool = j.pool { w.field("pool", pool) }
         if j.stdinPipe { w.field("stdin", "pipe") }
-        if let s = j.slurmID { w.field("slurm", s) }
+        if let s = j.slurmID { w.field("slurm", s) } else if j.onSlurm { w.field("backend", "slurm") }
         if j.joined { w.field("joined", true) }
+        if !j.after.isEmpty { w.field("after", j.after) }
+        if !j.afterAny.isEmpty { w.field("after_any", j.afterAny) }
         w.timestamp("started", micros: j.started)
+        // Only when it differs: a job that waited to start.
+        if j.created != 0 && j.created != j.started { w.timestamp("created", micros: j.created) }
         if let e = j.exit, let t = j.ended {
-            w.field("exitcode", e.code)
+            Records.exitFields(e, &w)
             w.timestamp("ended", micros: t)
         }
         w.endObject()
@@ -63,11 +67,21 @@ public enum Records {
         w.field("v", version)
         w.field("event", "exit")
         w.field("id", id)
-        w.field("exitcode", e.code)
+        Records.exitFields(e, &w)
         w.timestamp("ended", micros: ended)
         w.endObject()
         w.append(10)
         return w.bytes
+    }
+
+    /// `exitcode`: N or -SIG; a skipped job has none, and a `reason`.
+    static func exitFields(_ e: ExitStatus, _ w: inout JSONWriter) {
+        if let r = e.reason, e.isSkipped {
+            w.null("exitcode")
+            w.field("reason", r)
+        } else {
+            w.field("exitcode", e.code)
+        }
     }
 
     public static func encodeRun(_ id: JobID, pid: Int32, pidStart: UInt64, started: Int64) -> [UInt8] {
@@ -126,7 +140,8 @@ public enum Records {
     /// The keys jobctl reads.
     enum Field {
         case v, id, pid, pgid, pidstart, monitor, monitorstart, owner, ownerstart, exitcode
-        case event, started, ended, name, cwd, log, pool, stdin, slurm, command, daemon, joined, unknown
+        case event, started, ended, name, cwd, log, pool, stdin, slurm, command, daemon, joined
+        case after, afterAny, created, reason, backend, unknown
     }
 
     /// Which key `k` is: by its length and first byte, then one comparison,
@@ -144,12 +159,16 @@ public enum Records {
         case (4, UInt8(ascii: "n")): guess = (.name, "name")
         case (5, UInt8(ascii: "e")): guess = k[1] == UInt8(ascii: "v") ? (.event, "event") : (.ended, "ended")
         case (5, UInt8(ascii: "o")): guess = (.owner, "owner")
+        case (5, UInt8(ascii: "a")): guess = (.after, "after")
+        case (9, UInt8(ascii: "a")): guess = (.afterAny, "after_any")
+        case (6, UInt8(ascii: "r")): guess = (.reason, "reason")
         case (5, UInt8(ascii: "s")): guess = k[1] == UInt8(ascii: "l") ? (.slurm, "slurm") : (.stdin, "stdin")
         case (6, UInt8(ascii: "d")): guess = (.daemon, "daemon")
         case (6, UInt8(ascii: "j")): guess = (.joined, "joined")
         case (7, UInt8(ascii: "m")): guess = (.monitor, "monitor")
+        case (7, UInt8(ascii: "b")): guess = (.backend, "backend")
         case (7, UInt8(ascii: "s")): guess = (.started, "started")
-        case (7, UInt8(ascii: "c")): guess = (.command, "command")
+        case (7, UInt8(ascii: "c")): guess = k[1] == UInt8(ascii: "o") ? (.command, "command") : (.created, "created")
         case (8, UInt8(ascii: "p")): guess = (.pidstart, "pidstart")
         case (8, UInt8(ascii: "e")): guess = (.exitcode, "exitcode")
         case (10, UInt8(ascii: "o")): guess = (.ownerstart, "ownerstart")
@@ -167,6 +186,8 @@ public enum Records {
         var job = Job(id: 0, name: [])
         var code: Int64?
         var ended: Int64?
+        var created: Int64?
+        var reason: [UInt8]?
         var ok = true
         let parsed = JSONReader.parseObject(line) { k, value in
             let f = Records.field(k)
@@ -191,12 +212,15 @@ public enum Records {
                 case .event: kind = Records.kind(t)
                 case .started: if let s = Timestamp.parse(t) { job.started = s } else { ok = false }
                 case .ended: if let s = Timestamp.parse(t) { ended = s } else { ok = false }
+                case .created: if let s = Timestamp.parse(t) { created = s } else { ok = false }
+                case .reason: reason = Array(t)
                 case .name: job.name = Array(t)
                 case .cwd: job.cwd = Array(t)
                 case .log: job.log = Array(t)
                 case .pool: job.pool = Array(t)
                 case .stdin: job.stdinPipe = t.elementsEqual("pipe".utf8)
-                case .slurm: job.slurmID = Array(t)
+                case .slurm: job.slurmID = Array(t); job.onSlurm = true
+                case .backend: job.onSlurm = t.elementsEqual("slurm".utf8)
                 default: break
                 }
             case .string(let s):
@@ -204,16 +228,22 @@ public enum Records {
                 case .event: kind = s.withUnsafeBufferPointer(Records.kind)
                 case .started: if let t = Timestamp.parse(s) { job.started = t } else { ok = false }
                 case .ended: if let t = Timestamp.parse(s) { ended = t } else { ok = false }
+                case .created: if let t = Timestamp.parse(s) { created = t } else { ok = false }
+                case .reason: reason = s
                 case .name: job.name = s
                 case .cwd: job.cwd = s
                 case .log: job.log = s
                 case .pool: job.pool = s
                 case .stdin: job.stdinPipe = s.elementsEqual("pipe".utf8)
-                case .slurm: job.slurmID = s
+                case .slurm: job.slurmID = s; job.onSlurm = true
+                case .backend: job.onSlurm = s.elementsEqual("slurm".utf8)
                 default: break
                 }
             case .strings(let a):
                 if f == .command { job.command = a }
+            case .ints(let a):
+                let ids = a.compactMap { $0 > 0 && $0 <= Int64(Int.max) ? Int($0) : nil }
+                if f == .after { job.after = ids } else if f == .afterAny { job.afterAny = ids }
             case .bool(let b):
                 if f == .daemon { job.daemon = b } else if f == .joined { job.joined = b }
             case .null, .other:
@@ -223,12 +253,18 @@ public enum Records {
         guard parsed else { return .invalid }
         if v > version { return .newer }
         guard v == version, ok, job.id > 0 else { return .invalid }
+        job.created = created ?? job.started
+        // A skipped job's end: no exit code, a reason.
+        func end() -> ExitStatus? {
+            if let c = code { return c >= -64 && c <= 255 ? ExitStatus(code: Int32(c)) : nil }
+            return reason.map { ExitStatus.skipped(bytes: $0) }
+        }
         switch kind {
         case .start:
             return .event(.start(job))
         case .exit:
-            guard let c = code, let t = ended, c >= -64, c <= 255 else { return .invalid }
-            return .event(.exit(job.id, ExitStatus(code: Int32(c)), t))
+            guard let e = end(), let t = ended else { return .invalid }
+            return .event(.exit(job.id, e, t))
         case .remove:
             return .event(.remove(job.id))
         case .join:
@@ -237,8 +273,8 @@ public enum Records {
             guard let pid = job.pid else { return .invalid }
             return .event(.run(job.id, pid, job.pidStart, job.started))
         case .job:
-            guard let c = code, let t = ended, c >= -64, c <= 255 else { return .invalid }
-            job.exit = ExitStatus(code: Int32(c))
+            guard let e = end(), let t = ended else { return .invalid }
+            job.exit = e
             job.ended = t
             return .whole(job)
         case .unknown:

@@ -106,6 +106,16 @@ public struct JSONWriter {
         buffer.append(UInt8(ascii: "]"))
     }
 
+    public mutating func field(_ k: StaticString, _ v: [Int]) {
+        key(k)
+        buffer.append(UInt8(ascii: "["))
+        for (i, n) in v.enumerated() {
+            if i > 0 { buffer.append(UInt8(ascii: ",")) }
+            int(Int64(n))
+        }
+        buffer.append(UInt8(ascii: "]"))
+    }
+
     func raw(_ s: StaticString) { buffer.append(s.utf8Start, s.utf8CodeUnitCount) }
     func raw(_ b: [UInt8]) { b.withUnsafeBufferPointer { buffer.append($0.baseAddress!, $0.count) } }
 
@@ -211,6 +221,8 @@ public enum JSONValue {
     case bool(Bool)
     case null
     case strings([[UInt8]])
+    /// A non-empty array of integers (an empty array reads as `strings`).
+    case ints([Int64])
     case other  // a value of a kind jobctl does not write (from a newer version)
 
     /// The bytes of a string value, of either kind.
@@ -274,19 +286,22 @@ public struct JSONReader {
             i += 1
             var items: [[UInt8]] = []
             if eat(UInt8(ascii: "]")) { return .strings(items) }
-            var allStrings = true
+            var ints: [Int64] = []
+            var allStrings = true, allInts = true
             while true {
                 ws()
                 if i < b.count && b[i] == UInt8(ascii: "\"") {
                     guard let s = string() else { return nil }
                     items.append(s)
+                    allInts = false
                 } else {
-                    guard value() != nil else { return nil }
+                    guard let v = value() else { return nil }
+                    if case .int(let n) = v { ints.append(n) } else { allInts = false }
                     allStrings = false
                 }
                 if eat(UInt8(ascii: ",")) { continue }
                 guard eat(UInt8(ascii: "]")) else { return nil }
-                return allStrings ? .strings(items) : .other
+                return allStrings ? .strings(items) : allInts ? .ints(ints) : .other
             }
         case UInt8(ascii: "{"):
             // Not a kind jobctl writes; a newer version may: parse and skip it.

@@ -64,8 +64,9 @@ func handlePs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> 
             do throws(Errno) { try w.write(to: 1) } catch { throw .system("cannot write to standard output", error) }
             w.reset()
         }
+        let waits = WaitingFor(store: store, backend: backend, rows: rows)
         for (j, st) in rows {
-            jsonLine(j, st, into: &w)
+            jsonLine(j, st, waitingFor: st == .queued ? waits.jobs(of: j) : [], into: &w)
             if w.count >= 1 << 16 { try flush() }
         }
         try flush()
@@ -76,4 +77,27 @@ func handlePs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> 
     keepUntilExit(jobs)
     keepUntilExit(rows)
     return 0
+}
+
+/// The dependencies a queued job still waits for (`waiting_for.jobs`):
+/// those that have not ended. Jobs listed are known from the rows; any
+/// other is looked up once.
+struct WaitingFor {
+    let store: StateStore
+    let backend: Backends
+    var known: [JobID: JobState] = [:]
+    init(store: StateStore, backend: Backends, rows: [(Job, JobState)]) {
+        self.store = store
+        self.backend = backend
+        if rows.contains(where: { !$0.0.dependencies.isEmpty && $0.1 == .queued }) {
+            for (j, st) in rows { known[j.id] = st }
+        }
+    }
+    func jobs(of j: Job) -> [JobID] {
+        j.dependencies.filter { id in
+            if let st = known[id] { return !st.hasEnded }
+            guard let d = (try? store.job(id: id)) ?? nil else { return false }
+            return !backend.state(of: d).hasEnded
+        }
+    }
 }

@@ -19,9 +19,11 @@ let spawnCommand = CommandSpec(
         OptionSpec(long: "pool", short: nil, value: "<name>", help: "Queue in pool NAME; run when a slot is free."),
         OptionSpec(long: "slots", short: nil, value: "<n>", help: "Set the pool's size (remembered; default 1)."),
         OptionSpec(long: "stdin", short: nil, value: "pipe", help: "Keep stdin open for 'jobctl send'."),
+        OptionSpec(long: "after", short: nil, value: "<job>", help: "Start once JOB has exited 0 (a comma list, or repeat).", repeatable: true),
+        OptionSpec(long: "after-any", short: nil, value: "<job>", help: "Start once JOB has ended, however it ended.", repeatable: true),
         OptionSpec(long: "slurm-opt", short: nil, value: "<opt>", help: "Pass OPT to sbatch (--backend slurm).", repeatable: true),
     ],
-    example: ["id=$(jobctl spawn -n build -- make -j4)", "jobctl wait \"$id\""],
+    example: ["id=$(jobctl spawn -n build -- make -j4)", "jobctl spawn --after \"$id\" -- make test", "jobctl wait \"$id\""],
     commandFollows: true,
     handler: handleSpawn)
 
@@ -31,6 +33,7 @@ func handleSpawn(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
     req.slurmOptions = opts.all("slurm-opt").map { String(decoding: $0, as: UTF8.self) }
     if !req.slurmOptions.isEmpty && !req.onSlurm { throw .usage("--slurm-opt needs --backend slurm (or JOBCTL_BACKEND=slurm)") }
     let store = try openStore(stateDir)
+    (req.after, req.afterAny) = (try dependencies(opts, "after", store), try dependencies(opts, "after-any", store))
     if req.onSlurm {
         _ = try Backends(store: store).start(req) { id in (try? printOut("\(id)\n")) != nil }
         return 0
@@ -42,4 +45,19 @@ func handleSpawn(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
     // so, since the id is the caller's only handle on it.
     try LocalBackend(store: store).startThenExit(req, announce: { id throws(JobctlError) in try printOut("\(id)\n") },
                                                  fail: report)
+}
+
+/// The jobs an `--after`/`--after-any` names, as ids: each value is one JOB
+/// or a comma list of them. A JOB that does not exist fails the spawn.
+func dependencies(_ opts: ParsedOptions, _ option: String, _ store: StateStore) throws(JobctlError) -> [JobID] {
+    var operands: [[UInt8]] = []
+    for v in opts.all(option) {
+        for part in v.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+            guard !part.isEmpty else { throw .usage("--\(option) needs a job (an id or a name), got '\(display(v))'") }
+            operands.append(Array(part))
+        }
+    }
+    var ids: [JobID] = []
+    for j in try store.resolve(operands) where !ids.contains(j.id) { ids.append(j.id) }
+    return ids
 }
