@@ -188,6 +188,58 @@ same "... which is the squares" "$here" "1
 9"
 
 # The core wait tests a second time, every job on the cluster.
+# Dependencies. Both on the cluster: Slurm holds them (afterok, afterany,
+# kill-on-invalid-dep), and a failure skips the chain instead of leaving it
+# pending for ever.
+g=$(fifo slurm-gate)
+a=$(s spawn -- sh -c "read x < $g; exit 4")
+b=$(s spawn --after "$a" -- touch "$T/sb-ran")
+c=$(s spawn --after "$b" -- touch "$T/sc-ran")
+e=$(s spawn --after-any "$a" -- sh -c 'echo any-ran')
+check "a cluster job after a cluster job is held by Slurm (afterok)" sh -c "squeue -h -j $(field "$b" slurm_id) -o %E | grep -q afterok:$(field "$a" slurm_id)"
+check "... and --after-any as afterany" sh -c "squeue -h -j $(field "$e" slurm_id) -o %E | grep -q afterany:$(field "$a" slurm_id)"
+same "... queued, waiting_for its dependency" "$(field "$b" state) $(j ps --json "$b" | python3 -c 'import json,sys; print(json.load(sys.stdin)["waiting_for"]["jobs"])')" "queued [$a]"
+echo go > "$g"
+status 1 "when the first fails, the second is skipped: wait says 1" j wait "$b"
+same "... its reason names the dependency" "$(field "$b" state):$(field "$b" reason)" "skipped:dependency $a exited 4"
+status 1 "... the third is skipped in turn" j wait "$c"
+same "... because of the second" "$(field "$c" reason)" "dependency $b skipped"
+check "... neither ran" test ! -e "$T/sb-ran" -a ! -e "$T/sc-ran"
+status 0 "--after-any on the cluster runs after a failure" j wait "$e"
+same "... and ran" "$(j logs "$e")" any-ran
+a=$(s spawn -- true)
+b=$(s spawn --after "$a" -- sh -c 'echo chained')
+status 0 "a cluster chain that succeeds runs through" j wait "$b"
+same "... in order" "$(j logs "$b")" chained
+
+# A cluster job after a local job: held here (no Slurm id yet), submitted
+# once the local job has succeeded; skipped, never submitted, if it fails.
+g=$(fifo held-gate)
+l=$(j spawn -- sh -c "read x < $g")
+h=$(s spawn --after "$l" -- sh -c 'echo held-ran')
+same "a cluster job after a local one is held: queued, no Slurm id" "$(field "$h" state) $(field "$h" backend) $(field "$h" slurm_id)" "queued slurm null"
+echo go > "$g"
+status 0 "... submitted once the local job succeeded, and runs" j wait "$h"
+same "... it has a Slurm id now" "$(field "$h" slurm_id | grep -c '^[0-9][0-9]*$')" 1
+same "... and its output" "$(j logs "$h")" held-ran
+l=$(j spawn -- false)
+h=$(s spawn --after "$l" -- true)
+status 1 "a cluster job after a local job that failed: skipped" j wait "$h"
+same "... never submitted" "$(field "$h" state) $(field "$h" slurm_id)" "skipped null"
+l=$(j spawn -- sleep 100)
+h=$(s spawn --after-any "$l" -- true)
+j kill "$h"
+status 1 "a held cluster job killed while it waits: wait says 1" j wait "$h"
+same "... skipped" "$(field "$h" state):$(field "$h" reason)" "skipped:killed while queued"
+j kill "$l"
+# A local job after a cluster job: its monitor waits on the cluster job.
+a=$(s spawn -- sh -c 'exit 6')
+l=$(j spawn --after "$a" -- true)
+m=$(j spawn --after-any "$a" -- sh -c 'echo local-any')
+status 1 "a local job after a cluster job that failed: skipped" j wait "$l"
+same "... saying why" "$(field "$l" reason)" "dependency $a exited 6"
+status 0 "... --after-any it runs" j wait "$m"
+
 out=$(JOBCTL_BACKEND=slurm sh "$(dirname "$0")/t-wait.sh" 2>&1)
 same "t-wait.sh passes with JOBCTL_BACKEND=slurm ($(echo "$out" | grep -c '^ok') checks)" \
     "$(echo "$out" | grep '^not ok' | head -3)" ""

@@ -2,7 +2,11 @@
 # t-slurm.sh runs this file again with JOBCTL_BACKEND=slurm.
 . "$(dirname "$0")/lib.sh"
 
-id=$(j spawn -- sleep 100)
+# Running before it is signalled (a cluster job killed while still queued
+# would never run: skipped, not killed).
+r=$(fifo up)
+id=$(j spawn -- sh -c "echo up > $r; exec sleep 100")
+read -r _ < "$r"
 status 124 "wait --timeout gives up with 124" j wait --timeout 0.2 "$id"
 status 0 "the job keeps running after a wait timeout" j kill -s 0 "$id"
 status 124 "wait --timeout 0 only looks" j wait --timeout 0 "$id"
