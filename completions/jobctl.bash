@@ -58,12 +58,13 @@ _jobctl() {
         -n|--name|-e|--env|-t|--timeout|--grace|--older-than|--max|--slurm-opt) return ;;
         --lock) _jobctl_offer locks; return ;;
         --pool) _jobctl_offer pools; return ;;
+        --after|--after-any) _jobctl_offer jobs; return ;;
         --slots) return ;;
         --stdin) COMPREPLY=($(compgen -W "pipe" -- "$cur")); return ;;
     esac
     local opts=""
     case $sub in
-        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --pool --slots --stdin --slurm-opt --help" ;;
+        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --pool --slots --stdin --after --after-any --slurm-opt --help" ;;
         lock) opts="-t --timeout --shared --help" ;;
         locks) opts="--help" ;;
         queue) opts="-t --timeout --help" ;;
@@ -112,7 +113,7 @@ _jobctl() {
             for ((i = subidx + 1; i < COMP_CWORD; i++)); do
                 case ${COMP_WORDS[i]} in
                     --) ;;
-                    -n|--name|-e|--env|-C|--directory|--stdout|--stderr|--timeout|--owner|--lock|--pool|--slots|--stdin) ((i++)); continue ;;
+                    -n|--name|-e|--env|-C|--directory|--stdout|--stderr|--timeout|--owner|--lock|--pool|--slots|--stdin|--after|--after-any) ((i++)); continue ;;
                     -*) continue ;;
                 esac
                 COMPREPLY=($(compgen -f -- "$cur")); return

@@ -46,6 +46,8 @@ complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l lock -x -a '(__jobc
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l pool -x -a '(__jobctl_offer pools)' -d 'Queue in pool NAME'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l slots -x -d "Set the pool's size"
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l stdin -x -a pipe -d "Keep stdin open for 'jobctl send'"
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l after -x -a '(__jobctl_offer jobs)' -d 'Start once JOB has exited 0'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l after-any -x -a '(__jobctl_offer jobs)' -d 'Start once JOB has ended'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l slurm-opt -x -d 'Pass OPT to sbatch (--backend slurm)'
 
 # send

@@ -183,9 +183,10 @@ script=$(grep -l 'same script on this machine and on a cluster' "$T"/readme-*.sh
 here=$(sh "$script" 2>&1)
 there=$(JOBCTL_BACKEND=slurm sh "$script" 2>&1)
 same "the README's script gives the same output on the cluster as here" "$there" "$here"
-same "... which is the squares" "$here" "1
+same "... which is the squares, then their sum" "$here" "1
 4
-9"
+9
+14"
 
 # The core wait tests a second time, every job on the cluster.
 # Dependencies. Both on the cluster: Slurm holds them (afterok, afterany,
