@@ -15,6 +15,35 @@ import JobControlSystem
         #expect(jobs[0].command == [Array("sleep".utf8), [0xff, 0x0a, 0x22]])
     }
 
+    /// A skipped job's end has no exit code and a reason, any bytes; its
+    /// dependencies and creation time survive the exit line and a
+    /// compaction's `job` line alike.
+    @Test(arguments: [[UInt8](), Array("dependency 12 exited 3".utf8), [0xff, 0x0a, 0x22, 0x5c]])
+    func skippedEndsAndDependenciesRoundTrip(reason: [UInt8]) throws {
+        var j = sampleJob(7)
+        j.pid = nil
+        j.after = [1, 300, Int(Int32.max) + 5]
+        j.afterAny = [2]
+        j.created = 1_764_091_480_000_000
+        j.started = 1_764_091_481_000_000
+        let end = ExitStatus.skipped(bytes: reason)
+        let bytes = Records.encode(j) + Records.encodeExit(7, end, ended: 1_764_091_489_000_000)
+        var whole = j
+        whole.exit = end
+        whole.ended = 1_764_091_489_000_000
+        for data in [bytes, Records.encode(whole)] {
+            let (jobs, skipped) = StateStore.fold(data)
+            #expect(skipped == StateStore.Skipped())
+            let f = try #require(jobs.first)
+            #expect(f.recordedState == .skipped)
+            #expect(f.exit?.shown == nil)
+            #expect(f.exit?.reason == reason)
+            #expect(f.exit?.shellStatus == 1)
+            #expect(f.after == j.after && f.afterAny == [2])
+            #expect(f.created == j.created && f.started == j.started)
+        }
+    }
+
     @Test func tornAndGarbageLinesAreSkipped() {
         var bytes = Records.encode(sampleJob(1))
         bytes += Array("not json at all\n".utf8)
