@@ -59,6 +59,8 @@ _jobctl() {
         --lock) _jobctl_offer locks; return ;;
         --pool) _jobctl_offer pools; return ;;
         --after|--after-any) _jobctl_offer jobs; return ;;
+        --all-named) _jobctl_offer names; return ;;
+        --last) return ;;
         --slots) return ;;
         --stdin) COMPREPLY=($(compgen -W "pipe" -- "$cur")); return ;;
     esac
@@ -71,10 +73,10 @@ _jobctl() {
         send) opts="--eof -t --timeout --help" ;;
         serve) opts="--max -n --name --help" ;;
         run) opts="-n --name -e --env -C --directory --timeout --help" ;;
-        ps) opts="--json -q --quiet --running --finished --failed --help" ;;
-        kill) opts="-s --signal --grace --wait --help" ;;
-        wait) opts="-t --timeout --any --help" ;;
-        logs) opts="-f --follow --help" ;;
+        ps) opts="--json -q --quiet --running --finished --failed --last --summary --pool --all-named --help" ;;
+        kill) opts="-s --signal --grace --wait --pool --all-named --help" ;;
+        wait) opts="-t --timeout --any --pool --all-named --help" ;;
+        logs) opts="-f --follow --pool --all-named --help" ;;
         rm) opts="--help" ;;
         prune) opts="--older-than --help" ;;
         help) COMPREPLY=($(compgen -W "$subs" -- "$cur")); return ;;

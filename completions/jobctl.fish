@@ -75,6 +75,10 @@ complete -c jobctl -n '__fish_seen_subcommand_from ps' -s q -l quiet -d 'Ids onl
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l running -d 'Jobs that have not ended'
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l finished -d 'Jobs that have ended'
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l failed -d 'Ended jobs with nonzero exit'
+complete -c jobctl -n '__fish_seen_subcommand_from ps' -l last -x -d 'Only the newest N'
+complete -c jobctl -n '__fish_seen_subcommand_from ps' -l summary -d 'Count the jobs in each state'
+complete -c jobctl -n '__fish_seen_subcommand_from ps kill wait logs' -l pool -x -a '(__jobctl_offer pools)' -d 'Every job of pool NAME'
+complete -c jobctl -n '__fish_seen_subcommand_from ps kill wait logs' -l all-named -x -a '(__jobctl_offer names)' -d 'Every job named NAME'
 complete -c jobctl -n '__fish_seen_subcommand_from ps wait logs' -a '(__jobctl_offer jobs)'
 
 # kill

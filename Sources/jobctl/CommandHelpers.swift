@@ -111,3 +111,28 @@ func placedOnSlurm() throws(JobctlError) -> Bool {
         throw .usage("unknown backend '\(other)' in \(from) (local or slurm)")
     }
 }
+
+/// `--pool NAME` and `--all-named NAME`, for the verbs that take jobs.
+let groupOptions = [
+    OptionSpec(long: "pool", short: nil, value: "<name>", help: "Every job of pool NAME too.", repeatable: true),
+    OptionSpec(long: "all-named", short: nil, value: "<name>", help: "Every job named NAME, not only the newest.", repeatable: true),
+]
+
+func hasGroups(_ opts: ParsedOptions) -> Bool { opts.has("pool") || opts.has("all-named") }
+
+/// The jobs the operands name, then those of each group, each once, in id
+/// order: one read of the state whatever their number. A group that names
+/// no job adds none (`kill --pool P` of an empty pool does nothing).
+func selectedJobs(_ opts: ParsedOptions, _ store: StateStore) throws(JobctlError) -> [Job] {
+    guard hasGroups(opts) else { return try store.resolve(opts.operands) }
+    let all = try store.loadAll().jobs
+    keepUntilExit(all)
+    let pools = Set(opts.all("pool")), names = Set(opts.all("all-named"))
+    var seen = Set<JobID>()
+    var out: [Job] = []
+    for j in try store.resolve(opts.operands, in: all) where seen.insert(j.id).inserted { out.append(j) }
+    for j in all where (j.pool.map(pools.contains) ?? false) || names.contains(j.name) {
+        if seen.insert(j.id).inserted { out.append(j) }
+    }
+    return out.sorted { $0.id < $1.id }
+}

@@ -24,10 +24,16 @@ func complete(_ args: [String], stateDir: [UInt8]?) throws(JobctlError) -> Int32
             words.append(Array(String(j.id).utf8))
             if names.insert(j.name).inserted { words.append(j.name) }
         }
+    case "names":
+        // Job names only, each once (`--all-named`).
+        var names = Set<[UInt8]>()
+        let jobs = try store.loadAll().jobs
+        keepUntilExit(jobs)
+        for j in jobs where names.insert(j.name).inserted { words.append(j.name) }
     case "locks", "queues", "pools":
         words = store.names(in: args[0])
     default:
-        throw .usage("\(completionVerb) takes one of jobs, running, finished, locks, queues, pools")
+        throw .usage("\(completionVerb) takes one of jobs, running, finished, names, locks, queues, pools")
     }
     try printOut(words.map { $0 + [0] })
     return 0

@@ -30,7 +30,9 @@ struct CommandSpec {
     typealias Handler = @Sendable (ParsedOptions, _ stateDir: [UInt8]?) throws(JobctlError) -> Int32
 
     static let help = OptionSpec(long: "help", short: "h", value: nil, help: "Show help information.")
-    var allOptions: [OptionSpec] { options + [CommandSpec.help] }
+    /// The global `--state-dir`, accepted after the subcommand too.
+    static let stateDir = OptionSpec(long: "state-dir", short: nil, value: "<dir>", help: "The state directory (also before the subcommand).")
+    var allOptions: [OptionSpec] { options + [CommandSpec.stateDir, CommandSpec.help] }
 
     var usage: String {
         var parts = ["jobctl", name]

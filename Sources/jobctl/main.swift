@@ -72,6 +72,11 @@ do throws(JobctlError) {
     let spec = try command(named: name)
     subcommand = name
     let opts = try parse(rawArgs, spec)
+    // After the subcommand it is the subcommand's option: it wins.
+    if let dir = opts.raw("state-dir") {
+        guard !dir.isEmpty else { throw JobctlError.usage("--state-dir needs a directory") }
+        stateDir = dir
+    }
     if opts.flags.contains("help") {
         try printOut(helpText(spec))
         Processes.exit(0)

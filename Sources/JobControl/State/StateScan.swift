@@ -153,7 +153,13 @@ extension StateStore {
             for o in operands { out.append(try resolve(o)) }
             return out
         }
-        let jobs = try loadAll().jobs
+        return try resolve(operands, in: try loadAll().jobs)
+    }
+
+    /// `resolve` against jobs already read (`loadAll`, id order).
+    public func resolve(_ operands: [[UInt8]], in jobs: [Job]) throws(JobctlError) -> [Job] {
+        var out: [Job] = []
+        out.reserveCapacity(operands.count)
         var byID: [JobID: Int] = [:]
         var byName: [[UInt8]: Int] = [:]
         for (k, j) in jobs.enumerated() {

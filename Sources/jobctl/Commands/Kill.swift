@@ -10,13 +10,13 @@ let killCommand = CommandSpec(
         OptionSpec(long: "signal", short: "s", value: "<signal>", help: "Send SIGNAL (name or number; -SIG too)."),
         OptionSpec(long: "grace", short: nil, value: "<duration>", help: "KILL what is left after DURATION (10s)."),
         OptionSpec(long: "wait", short: nil, value: nil, help: "Return once the jobs have ended."),
-    ],
+    ] + groupOptions,
     example: ["jobctl kill --wait build", "jobctl kill -s 0 \"$id\" && echo alive"],
     signalShorthand: true,
     handler: handleKill)
 
 func handleKill(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
-    try requireOperands(opts, "a job to signal")
+    if !hasGroups(opts) { try requireOperands(opts, "a job to signal") }
     if opts.signalShorthand != nil && opts.has("signal") { throw .usage("give the signal once: -s SIG or -SIG") }
     let sig = try Signal(parsing: opts.signalShorthand ?? opts.value("signal") ?? "TERM")
     let grace = try duration(opts, "grace")
@@ -25,7 +25,7 @@ func handleKill(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
     // signal only when --grace is also given.
     let followUp: Int64? = grace?.nanoseconds ?? (explicit ? nil : defaultGrace)
     let store = try openStore(stateDir)
-    let jobs = try store.resolve(opts.operands)
+    let jobs = try selectedJobs(opts, store)
     let backend = Backends(store: store)
     if sig.rawValue == 0 {
         return backend.states(of: jobs).allSatisfy { $0 == .running || $0 == .queued } ? 0 : 1

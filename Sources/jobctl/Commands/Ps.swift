@@ -12,19 +12,29 @@ let psCommand = CommandSpec(
         OptionSpec(long: "running", short: nil, value: nil, help: "Only jobs that have not ended."),
         OptionSpec(long: "finished", short: nil, value: nil, help: "Only jobs that have ended."),
         OptionSpec(long: "failed", short: nil, value: nil, help: "Only ended jobs with a nonzero exit code."),
-    ],
-    example: ["jobctl ps --running", "jobctl ps --failed -q",
+        OptionSpec(long: "last", short: nil, value: "<n>", help: "Only the newest N (still oldest first)."),
+        OptionSpec(long: "summary", short: nil, value: nil, help: "One line counting the jobs in each state."),
+    ] + groupOptions,
+    example: ["jobctl ps --running", "jobctl ps --failed -q", "jobctl ps --summary --pool enc",
               "jobctl ps --finished --json | jq -r 'select(.exitcode != 0) | .id'"],
     handler: handlePs)
 
 func handlePs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     let filters = ["running", "finished", "failed"].filter { opts.has($0) }
     if filters.count > 1 { throw .usage("--\(filters[0]) and --\(filters[1]) exclude each other") }
-    if opts.has("json") && opts.has("quiet") { throw .usage("--json and --quiet exclude each other") }
+    let outputs = ["json", "quiet", "summary"].filter { opts.has($0) }
+    if outputs.count > 1 { throw .usage("--\(outputs[0]) and --\(outputs[1]) exclude each other") }
+    var last: Int?
+    if let v = opts.value("last") {
+        guard let n = Int(v), n >= 0 else { throw .usage("invalid --last '\(v)' (a whole number)") }
+        last = n
+    }
     let store = try openStore(stateDir)
     let backend = Backends(store: store)
     var jobs: [Job]
-    if opts.operands.isEmpty && filters.first == "running" {
+    if hasGroups(opts) {
+        jobs = try selectedJobs(opts, store)
+    } else if opts.operands.isEmpty && filters.first == "running" {
         // What may still run, from the live index: it costs what runs,
         // not what has ended (completion asks on every TAB).
         jobs = try store.unendedJobs()
@@ -54,8 +64,15 @@ func handlePs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> 
         }
         if keep { rows.append((j, st)) }
     }
+    if let n = last, rows.count > n { rows.removeFirst(rows.count - n) }
     var out = Stdout()
-    if opts.has("quiet") {
+    if opts.has("summary") {
+        // `queued 12, running 3, exited 40, killed 2`: the states that have any.
+        var counts: [JobState: Int] = [:]
+        for (_, st) in rows { counts[st, default: 0] += 1 }
+        let parts = JobState.allCases.compactMap { st in counts[st].map { "\(st.rawValue) \($0)" } }
+        try out.write(parts.joined(separator: ", ") + "\n")
+    } else if opts.has("quiet") {
         for (j, _) in rows { try out.write("\(j.id)\n") }
     } else if opts.has("json") {
         // Written out from the writer's own buffer, 64 KiB at a time.

@@ -9,7 +9,7 @@ let waitCommand = CommandSpec(
     options: [
         OptionSpec(long: "timeout", short: "t", value: "<duration>", help: "Give up after DURATION (exit 124)."),
         OptionSpec(long: "any", short: nil, value: nil, help: "Return when the first job ends; print its id."),
-    ],
+    ] + groupOptions,
     example: ["jobctl wait --timeout 30s \"$id\"; echo \"status $?\""],
     handler: handleWait)
 
@@ -18,7 +18,9 @@ func handleWait(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
     let store = try openStore(stateDir)
     let backend = Backends(store: store)
     var jobs: [Job] = []
-    let ownJobs = opts.operands.isEmpty
+    let ownJobs = opts.operands.isEmpty && !hasGroups(opts)
+    // A group exits as a bare wait does: 0, or the lowest-id failure.
+    let lowestFailure = ownJobs || hasGroups(opts)
     if ownJobs {
         if opts.has("any") { throw .usage("--any needs jobs to wait for") }
         // The caller's own non-daemon jobs, as Python joins its children:
@@ -29,7 +31,7 @@ func handleWait(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
             $0.owner == me && $0.ownerStart == myStart && !$0.daemon && !$0.joined
         }
     } else {
-        jobs = try store.resolve(opts.operands)
+        jobs = try selectedJobs(opts, store)
     }
     if jobs.isEmpty { return 0 }
     let ended = try backend.wait(for: jobs, any: opts.has("any"), timeout: timeout?.nanoseconds)
@@ -38,8 +40,8 @@ func handleWait(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
         try printOut("\(first.job.id)\n")
         return first.shellStatus
     }
-    if ownJobs {
-        try store.markJoined(ended.map(\.job.id))
+    if ownJobs { try store.markJoined(ended.map(\.job.id)) }
+    if lowestFailure {
         let byID = Dictionary(ended.map { ($0.job.id, $0) }, uniquingKeysWith: { a, _ in a })
         for j in jobs.sorted(by: { $0.id < $1.id }) {
             if let e = byID[j.id], e.shellStatus != 0 { return e.shellStatus }
