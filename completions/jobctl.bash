@@ -28,7 +28,7 @@ _jobctl_operands() {
 
 _jobctl() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local subs="spawn ps kill wait logs run lock locks queue send serve rm prune help"
+    local subs="spawn ps kill wait logs pause resume run lock locks queue send serve rm prune help"
     local i sub="" subidx=0
     _jobctl_state=""
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -77,6 +77,7 @@ _jobctl() {
         kill) opts="-s --signal --grace --wait --pool --all-named --help" ;;
         wait) opts="-t --timeout --any --pool --all-named --help" ;;
         logs) opts="-f --follow --pool --all-named --help" ;;
+        pause|resume) opts="--pool --all-named --help" ;;
         rm) opts="--help" ;;
         prune) opts="--older-than --help" ;;
         help) COMPREPLY=($(compgen -W "$subs" -- "$cur")); return ;;
@@ -129,7 +130,7 @@ _jobctl() {
         return
     fi
     case $sub in
-        kill|send) _jobctl_offer running ;;
+        kill|send|pause|resume) _jobctl_offer running ;;
         rm) _jobctl_offer finished ;;
         ps|wait|logs) _jobctl_offer jobs ;;
     esac

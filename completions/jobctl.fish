@@ -10,7 +10,7 @@ function __jobctl_offer
     jobctl $sd __complete $argv 2>/dev/null | string split0
 end
 
-set -l subs spawn ps kill wait logs run lock locks queue send serve rm prune help
+set -l subs spawn ps kill wait logs pause resume run lock locks queue send serve rm prune help
 complete -c jobctl -f
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l state-dir -r -a '(__fish_complete_directories)' -d 'Keep state in DIR'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l backend -x -a 'local slurm' -d 'Where new jobs run'
@@ -21,6 +21,8 @@ complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a ps -d 'List job
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a kill -d 'Signal jobs (TERM, then KILL)'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a wait -d 'Wait for jobs to end'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a logs -d "Print a job's output"
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a pause -d "Stop jobs' process trees (SIGSTOP)"
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a resume -d 'Continue paused jobs (SIGCONT)'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a run -d 'Run COMMAND in the foreground as a job'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a lock -d 'Run COMMAND holding a named lock'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a locks -d 'List locks, holders and waiters'
@@ -77,8 +79,9 @@ complete -c jobctl -n '__fish_seen_subcommand_from ps' -l finished -d 'Jobs that
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l failed -d 'Ended jobs with nonzero exit'
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l last -x -d 'Only the newest N'
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l summary -d 'Count the jobs in each state'
-complete -c jobctl -n '__fish_seen_subcommand_from ps kill wait logs' -l pool -x -a '(__jobctl_offer pools)' -d 'Every job of pool NAME'
-complete -c jobctl -n '__fish_seen_subcommand_from ps kill wait logs' -l all-named -x -a '(__jobctl_offer names)' -d 'Every job named NAME'
+complete -c jobctl -n '__fish_seen_subcommand_from pause resume' -a '(__jobctl_offer running)'
+complete -c jobctl -n '__fish_seen_subcommand_from ps kill wait logs pause resume' -l pool -x -a '(__jobctl_offer pools)' -d 'Every job of pool NAME'
+complete -c jobctl -n '__fish_seen_subcommand_from ps kill wait logs pause resume' -l all-named -x -a '(__jobctl_offer names)' -d 'Every job named NAME'
 complete -c jobctl -n '__fish_seen_subcommand_from ps wait logs' -a '(__jobctl_offer jobs)'
 
 # kill

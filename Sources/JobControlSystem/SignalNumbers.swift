@@ -11,6 +11,7 @@ public enum SignalNumber {
     public static let terminate = SIGTERM
     public static let child = SIGCHLD
     public static let `continue` = SIGCONT
+    public static let stop = SIGSTOP
     public static let user1 = SIGUSR1
     public static let user2 = SIGUSR2
     public static let alarm = SIGALRM

@@ -139,6 +139,8 @@ extension Monitor {
             switch request {
             case .child: break
             case .kill(let r) where r.closeStdin: closeStdinPipe()
+            // Nothing to stop or continue yet: pause and resume leave it be.
+            case .kill(let r) where r.signal == SignalNumber.stop || r.signal == SignalNumber.continue: break
             case .kill, .terminate, .passOn: killed = true
             }
         }

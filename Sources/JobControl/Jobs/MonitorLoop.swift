@@ -121,22 +121,26 @@ extension Monitor {
     /// and each descendant outside the group. Descendants that are other
     /// jobs' monitors are other jobs, and are left alone.
     func deliver(_ sig: Int32) {
-        guard let leader = job.pid else { return }
+        guard job.pid != nil else { return }
+        // A stopped process (paused) acts on TERM, HUP or INT only once
+        // continued: each process signalled is continued after, as shells do.
+        let wake = sig == SignalNumber.terminate || sig == SignalNumber.hangup || sig == SignalNumber.interrupt
         // Once the leader is reaped its group id may be reused: from then on
         // only processes found below the monitor are signalled.
         let group = leaderStatus == nil ? job.pgid : nil
-        if let g = group { try? Processes.signal(g, sig, group: true) }
+        if let g = group {
+            try? Processes.signal(g, sig, group: true)
+            if wake { try? Processes.signal(g, SignalNumber.continue, group: true) }
+        }
+        // Below the monitor: `run`'s command (in the caller's group), and
+        // whatever left the group.
         for d in descendants() where group == nil || d.stat.pgrp != group {
             // Pin the process, then check it is still ours before signalling.
             guard let fd = try? Processes.pidfd(d.pid) else { continue }
             if let s = ProcStat.read(d.pid), s.startTime == d.stat.startTime {
                 try? Processes.signal(pidfd: fd, sig)
+                if wake { try? Processes.signal(pidfd: fd, SignalNumber.continue) }
             }
-        }
-        // A stopped process acts on TERM only once continued.
-        if sig == SignalNumber.terminate || sig == SignalNumber.hangup || sig == SignalNumber.interrupt {
-            if let g = group { try? Processes.signal(g, SignalNumber.continue, group: true) }
-            else if leaderStatus == nil { try? Processes.signal(leader, SignalNumber.continue) }
         }
     }
 

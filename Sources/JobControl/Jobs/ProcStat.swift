@@ -14,6 +14,8 @@ public struct ProcStat {
     /// Has the process ended? A zombie still has a /proc entry and its start
     /// time (PID 1 here never reaps), but it is not alive.
     public var isDead: Bool { state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") }
+    /// Stopped by a signal (`T`), or stopped under a tracer (`t`).
+    public var isStopped: Bool { state == UInt8(ascii: "T") || state == UInt8(ascii: "t") }
 
     /// What a look at /proc/PID/stat found.
     public enum Lookup {

@@ -61,7 +61,7 @@ extension StateStore {
                     if let k = index[id] {
                         jobs[k].pid = pid; jobs[k].pgid = pid; jobs[k].pidStart = st; jobs[k].started = t
                     }
-                case .padding:
+                case .padding, .event(.pause), .event(.resume):
                     break
                 }
             }
@@ -78,9 +78,16 @@ extension StateStore {
     /// its monitor or its command is alive (same PID and start time, not a
     /// zombie); otherwise it is `lost`. A process that cannot be looked at
     /// (no descriptor left) counts as alive: unknown is never `lost`.
+    ///
+    /// A running job whose command (its leader) is stopped, by `jobctl
+    /// pause`, `kill -s STOP`, Ctrl-Z or anyone, is `paused`.
     public static func liveState(_ j: Job) -> JobState {
         let recorded = j.recordedState
         guard recorded == .running || recorded == .queued else { return recorded }
+        if recorded == .running, let pid = j.pid, case .found(let s) = ProcStat.lookup(pid),
+           s.startTime == j.pidStart, s.isStopped {
+            return .paused
+        }
         if ProcStat.mayBeAlive(j.monitor, start: j.monitorStart) { return recorded }
         if let pid = j.pid, ProcStat.mayBeAlive(pid, start: j.pidStart) { return recorded }
         return .lost

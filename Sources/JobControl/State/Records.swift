@@ -12,11 +12,16 @@ public enum Event {
     case run(JobID, Int32, UInt64, Int64)
     /// A bare `wait` of the job's owner has reported it (Python's join).
     case join(JobID)
+    /// `jobctl pause` / `resume` stopped or continued it, at that time: for
+    /// `events` only (`ps` looks at the processes themselves).
+    case pause(JobID, Int64)
+    case resume(JobID, Int64)
 
     public var id: JobID {
         switch self {
         case .start(let j): return j.id
         case .exit(let id, _, _), .remove(let id), .run(let id, _, _, _), .join(let id): return id
+        case .pause(let id, _), .resume(let id, _): return id
         }
     }
 }
@@ -99,6 +104,20 @@ public enum Records {
         return w.bytes
     }
 
+    /// `pause` or `resume`, with when.
+    public static func encodeNote(_ event: StaticString, _ id: JobID, at micros: Int64) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("v", version)
+        w.key("event")
+        w.string(Array(UnsafeBufferPointer(start: event.utf8Start, count: event.utf8CodeUnitCount)))
+        w.field("id", id)
+        w.timestamp("time", micros: micros)
+        w.endObject()
+        w.append(10)
+        return w.bytes
+    }
+
     public static func encodeRemove(_ id: JobID) -> [UInt8] { encodeIDEvent("remove", id) }
     public static func encodeJoin(_ id: JobID) -> [UInt8] { encodeIDEvent("join", id) }
 
@@ -125,7 +144,7 @@ public enum Records {
     }
 
     /// The kinds of line, by their `event`.
-    enum Kind { case start, exit, remove, job, run, join, unknown }
+    enum Kind { case start, exit, remove, job, run, join, pause, resume, unknown }
 
     static func kind(_ s: UnsafeBufferPointer<UInt8>) -> Kind {
         if s.equals("start") { return .start }
@@ -134,6 +153,8 @@ public enum Records {
         if s.equals("remove") { return .remove }
         if s.equals("run") { return .run }
         if s.equals("join") { return .join }
+        if s.equals("pause") { return .pause }
+        if s.equals("resume") { return .resume }
         return .unknown
     }
 
@@ -141,7 +162,7 @@ public enum Records {
     enum Field {
         case v, id, pid, pgid, pidstart, monitor, monitorstart, owner, ownerstart, exitcode
         case event, started, ended, name, cwd, log, pool, stdin, slurm, command, daemon, joined
-        case after, afterAny, created, reason, backend, unknown
+        case after, afterAny, created, reason, backend, time, unknown
     }
 
     /// Which key `k` is: by its length and first byte, then one comparison,
@@ -157,6 +178,7 @@ public enum Records {
         case (3, UInt8(ascii: "l")): guess = (.log, "log")
         case (4, UInt8(ascii: "p")): guess = k[1] == UInt8(ascii: "g") ? (.pgid, "pgid") : (.pool, "pool")
         case (4, UInt8(ascii: "n")): guess = (.name, "name")
+        case (4, UInt8(ascii: "t")): guess = (.time, "time")
         case (5, UInt8(ascii: "e")): guess = k[1] == UInt8(ascii: "v") ? (.event, "event") : (.ended, "ended")
         case (5, UInt8(ascii: "o")): guess = (.owner, "owner")
         case (5, UInt8(ascii: "a")): guess = (.after, "after")
@@ -188,6 +210,7 @@ public enum Records {
         var ended: Int64?
         var created: Int64?
         var reason: [UInt8]?
+        var time: Int64?
         var ok = true
         let parsed = JSONReader.parseObject(line) { k, value in
             let f = Records.field(k)
@@ -213,6 +236,7 @@ public enum Records {
                 case .started: if let s = Timestamp.parse(t) { job.started = s } else { ok = false }
                 case .ended: if let s = Timestamp.parse(t) { ended = s } else { ok = false }
                 case .created: if let s = Timestamp.parse(t) { created = s } else { ok = false }
+                case .time: if let s = Timestamp.parse(t) { time = s } else { ok = false }
                 case .reason: reason = Array(t)
                 case .name: job.name = Array(t)
                 case .cwd: job.cwd = Array(t)
@@ -229,6 +253,7 @@ public enum Records {
                 case .started: if let t = Timestamp.parse(s) { job.started = t } else { ok = false }
                 case .ended: if let t = Timestamp.parse(s) { ended = t } else { ok = false }
                 case .created: if let t = Timestamp.parse(s) { created = t } else { ok = false }
+                case .time: if let t = Timestamp.parse(s) { time = t } else { ok = false }
                 case .reason: reason = s
                 case .name: job.name = s
                 case .cwd: job.cwd = s
@@ -269,6 +294,10 @@ public enum Records {
             return .event(.remove(job.id))
         case .join:
             return .event(.join(job.id))
+        case .pause:
+            return .event(.pause(job.id, time ?? 0))
+        case .resume:
+            return .event(.resume(job.id, time ?? 0))
         case .run:
             guard let pid = job.pid else { return .invalid }
             return .event(.run(job.id, pid, job.pidStart, job.started))

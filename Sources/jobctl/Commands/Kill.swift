@@ -28,7 +28,7 @@ func handleKill(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
     let jobs = try selectedJobs(opts, store)
     let backend = Backends(store: store)
     if sig.rawValue == 0 {
-        return backend.states(of: jobs).allSatisfy { $0 == .running || $0 == .queued } ? 0 : 1
+        return backend.states(of: jobs).allSatisfy(\.isAlive) ? 0 : 1
     }
     for j in jobs {
         try backend.signal(j, KillRequest(signal: sig.rawValue, grace: sig.rawValue == SignalNumber.kill ? nil : followUp))
