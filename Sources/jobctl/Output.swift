@@ -118,6 +118,7 @@ func jsonLine(_ j: Job, _ st: JobState, waitingFor: [JobID] = [], into w: inout 
         // Only what is still awaited.
         w.key("waiting_for")
         w.beginObject()
+        if let t = j.notBefore, t > wallClockMicros() { w.timestamp("until", micros: t) }
         if !waitingFor.isEmpty { w.field("jobs", waitingFor) }
         if let pool = j.pool { w.field("pool", pool) }
         w.endObject()

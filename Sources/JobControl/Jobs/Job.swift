@@ -77,11 +77,30 @@ public struct Job: Sendable {
     public var afterAny: [JobID] = []
     /// When spawn recorded it (µs); `started` is when it really started.
     public var created: Int64 = 0
+    /// `--delay`: not to start before this time (µs since the epoch).
+    public var notBefore: Int64?
+    /// What spawn was given, kept for `restart`: `-e K=V` entries, the
+    /// --delay, --timeout and --retry-delay (ns), --stderr FILE, --lock.
+    public var extraEnv: [[UInt8]] = []
+    public var delayNs: Int64?
+    public var timeoutNs: Int64?
+    public var stderrPath: [UInt8]?
+    public var lock: [UInt8]?
+    public var lockShared = false
+    /// `--on-exit`: run with /bin/sh -c once the end is recorded.
+    public var onExit: [UInt8]?
+    /// `--retries N`: run again up to N more times after a failure.
+    public var retries = 0
+    public var retryDelayNs: Int64 = 1_000_000_000
+    /// Which run this is: 1, then 2, … (`retried` events).
+    public var attempt = 1
+    /// `--slurm-opt` values as given.
+    public var slurmOptions: [[UInt8]] = []
 
     /// Every job it waits for, `--after` then `--after-any`.
     public var dependencies: [JobID] { after + afterAny }
     /// Does it wait before it starts (a pool, dependencies)?
-    public var startsQueued: Bool { pool != nil || !dependencies.isEmpty }
+    public var startsQueued: Bool { pool != nil || !dependencies.isEmpty || notBefore != nil }
 
     public init(id: JobID, name: [UInt8]) {
         self.id = id

@@ -42,6 +42,8 @@ final class Monitor {
     /// and the status it is to exit with.
     var spawnWaiting: FileDescriptor?
     var unannouncedExit: Int32 = 1
+    /// The job's environment, kept for its --on-exit hook (and retries).
+    var hookEnvironment: [[UInt8]] = []
 
     /// Blocks the signals the loop reads (SIGCHLD, kill requests, TERM, HUP,
     /// and `extraSignals`), ignores SIGPIPE, and becomes a subreaper.
@@ -147,6 +149,7 @@ final class Monitor {
         // Own session: the caller's terminal hanging up does not reach us.
         Processes.startSession()
         Processes.setName(job.daemon ? ProcStat.daemonMonitorName : ProcStat.monitorName)
+        if job.onExit != nil { hookEnvironment = env }
         if job.startsQueued {
             startQueued(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, report: report)
         }
@@ -171,12 +174,12 @@ final class Monitor {
         // A job whose id nobody has is killed (its whole tree) and recorded
         // so before its spawn exits.
         if !announced { deliver(SignalNumber.kill) }
-        _ = loop()
+        runExitHook(loop())
         exitMonitor()
     }
 
     /// A job that waits to start: recorded as queued (spawn returns then),
-    /// waits for its dependencies, then for its turn and a slot in its
+    /// waits out its delay, then for its dependencies, then for its turn and a slot in its
     /// pool, holding the slot while it runs. A kill or the owner's end
     /// while queued removes it: recorded as skipped, never run. Never
     /// returns.
@@ -192,6 +195,7 @@ final class Monitor {
         detachFromCaller(stdio: [stdin, stdout, stderr], keep: [stdin, stdout, stderr])
         complaintFD = stderr
         if !announced || !allowedToStart() { neverRan(.skipped("its id could not be given to its spawner")) }
+        if let t = job.notBefore, !waitUntil(t) { neverRan(.skipped(Monitor.killedWhileQueued)) }
         if !job.dependencies.isEmpty {
             switch waitForDependencies() {
             case .ready: break
@@ -221,7 +225,9 @@ final class Monitor {
             // and its log says why, as spawn would have on the terminal.
             let why = f.error(command: job.command[0], directory: cwd)
             writeString(stderr, "jobctl: \(why.message)\n")
-            recordExitRetrying(ExitStatus(code: why.exitCode == 127 ? 127 : 126))
+            let e = ExitStatus(code: why.exitCode == 127 ? 127 : 126)
+            recordExitRetrying(e)
+            runExitHook(e)
             Processes.exitNow(0)
         case .success(let p): pid = p
         }
@@ -236,7 +242,7 @@ final class Monitor {
         try? store.appendRun(job)
         Processes.closeDescriptors(except: ownedDescriptors + [stderr])
         // The slot stays held here, and in the job, until both are done.
-        _ = loop()
+        runExitHook(loop())
         Processes.exitNow(0)
     }
 
@@ -290,6 +296,7 @@ final class Monitor {
     func neverRan(_ e: ExitStatus) -> Never {
         recordExitRetrying(e)
         if job.stdinPipe { store.dir.removeIfPresent("\(Pipes.dir)/\(job.id)") }
+        runExitHook(e)
         exitMonitor()
     }
 

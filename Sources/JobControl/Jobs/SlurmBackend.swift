@@ -22,6 +22,8 @@ public struct SlurmBackend: Backend {
     static func refuse(_ r: SpawnRequest) throws(JobctlError) {
         let unsupported: [(Bool, String)] = [
             (r.lock != nil, "--lock"), (r.pool != nil, "--pool"), (r.stdinPipe, "--stdin pipe"),
+            (r.delay != nil, "--delay"), (r.onExit != nil, "--on-exit"),
+            (r.retries > 0, "--retries"),
         ]
         if let (_, option) = unsupported.first(where: { $0.0 }) {
             throw .usage("\(option) is not supported with --backend slurm yet")
@@ -143,6 +145,7 @@ public struct SlurmBackend: Backend {
         job.onSlurm = true
         job.after = request.after
         job.afterAny = request.afterAny
+        job.recordOptions(request, stderr: request.stderrPath == nil ? nil : try Spawner.absolute(request.stderrPath))
         return (job, Submission(options: options, script: String(decoding: statePath, as: UTF8.self) + "/" + SlurmBackend.file(id, "sh")))
     }
 

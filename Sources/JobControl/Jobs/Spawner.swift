@@ -36,6 +36,14 @@ public struct SpawnRequest {
     /// once each has ended.
     public var after: [JobID] = []
     public var afterAny: [JobID] = []
+    /// `--delay`: queued until this long after the spawn.
+    public var delay: JobDuration?
+    /// `--on-exit`: a command string for /bin/sh -c, run once the job's end
+    /// is recorded.
+    public var onExit: [UInt8]?
+    /// `--retries N`, `--retry-delay D`.
+    public var retries = 0
+    public var retryDelay: JobDuration?
     public init(command: [[UInt8]]) { self.command = command }
 }
 
@@ -215,6 +223,8 @@ public struct Spawner {
         job.pool = request.pool
         job.after = request.after
         job.afterAny = request.afterAny
+        if let d = request.delay { job.notBefore = wallClockMicros() + d.nanoseconds / 1000 }
+        job.recordOptions(request, stderr: request.stderrPath == nil ? nil : try Spawner.absolute(request.stderrPath))
         job.stdinPipe = request.stdinPipe
         var fifoRead: FileDescriptor? = nil, keepalive: FileDescriptor? = nil
         if request.stdinPipe {
@@ -370,5 +380,46 @@ public struct Spawner {
         let m = try Monitor(store: store, job: job, ownerPidfd: nil, timeout: request.timeout, extraSignals: [])
         m.lock = lock
         return try m.runForeground(env: env, cwd: request.directory == nil ? nil : cwd, request: request)
+    }
+}
+
+extension Job {
+    /// Keeps what spawn was given, for `restart` (and `ps --json`).
+    mutating func recordOptions(_ r: SpawnRequest, stderr: [UInt8]?) {
+        extraEnv = r.environment
+        delayNs = r.delay?.nanoseconds
+        timeoutNs = r.timeout?.nanoseconds
+        stderrPath = stderr
+        lock = r.lock
+        lockShared = r.sharedLock
+        onExit = r.onExit
+        retries = r.retries
+        if let d = r.retryDelay { retryDelayNs = d.nanoseconds }
+        slurmOptions = r.slurmOptions.map { Array($0.utf8) }
+    }
+
+    /// What spawn would be given to start this job again (`restart`): the
+    /// same command, arguments, `-e` variables, directory, name and
+    /// options; not its dependencies, which were other jobs, long ended.
+    public var restartRequest: SpawnRequest {
+        var r = SpawnRequest(command: command)
+        r.name = name
+        r.daemon = daemon
+        r.environment = extraEnv
+        r.directory = cwd
+        if log.first == UInt8(ascii: "/") { r.stdoutPath = log }
+        r.stderrPath = stderrPath
+        r.timeout = timeoutNs.map(JobDuration.init(nanoseconds:))
+        r.lock = lock
+        r.sharedLock = lockShared
+        r.pool = pool
+        r.stdinPipe = stdinPipe
+        r.onSlurm = onSlurm
+        r.slurmOptions = slurmOptions.map { String(decoding: $0, as: UTF8.self) }
+        r.delay = delayNs.map(JobDuration.init(nanoseconds:))
+        r.onExit = onExit
+        r.retries = retries
+        r.retryDelay = JobDuration(nanoseconds: retryDelayNs)
+        return r
     }
 }

@@ -57,6 +57,16 @@ public enum Records {
         w.timestamp("started", micros: j.started)
         // Only when it differs: a job that waited to start.
         if j.created != 0 && j.created != j.started { w.timestamp("created", micros: j.created) }
+        if let t = j.notBefore { w.timestamp("until", micros: t) }
+        if !j.extraEnv.isEmpty { w.field("env", j.extraEnv) }
+        if let d = j.delayNs { w.field("delay_ns", d) }
+        if let t = j.timeoutNs { w.field("timeout_ns", t) }
+        if let e = j.stderrPath { w.field("stderr", e) }
+        if let l = j.lock { w.field("lock", l); if j.lockShared { w.field("lock_shared", true) } }
+        if let h = j.onExit { w.field("on_exit", h) }
+        if j.retries > 0 { w.field("retries", j.retries); w.field("retry_delay_ns", j.retryDelayNs) }
+        if j.attempt > 1 { w.field("attempt", j.attempt) }
+        if !j.slurmOptions.isEmpty { w.field("slurm_opts", j.slurmOptions) }
         if let e = j.exit, let t = j.ended {
             Records.exitFields(e, &w)
             w.timestamp("ended", micros: t)
@@ -162,7 +172,8 @@ public enum Records {
     enum Field {
         case v, id, pid, pgid, pidstart, monitor, monitorstart, owner, ownerstart, exitcode
         case event, started, ended, name, cwd, log, pool, stdin, slurm, command, daemon, joined
-        case after, afterAny, created, reason, backend, time, unknown
+        case after, afterAny, created, reason, backend, time, until
+        case env, delayNs, timeoutNs, stderr, lock, lockShared, onExit, retries, retryDelayNs, attempt, slurmOpts, unknown
     }
 
     /// Which key `k` is: by its length and first byte, then one comparison,
@@ -182,6 +193,7 @@ public enum Records {
         case (5, UInt8(ascii: "e")): guess = k[1] == UInt8(ascii: "v") ? (.event, "event") : (.ended, "ended")
         case (5, UInt8(ascii: "o")): guess = (.owner, "owner")
         case (5, UInt8(ascii: "a")): guess = (.after, "after")
+        case (5, UInt8(ascii: "u")): guess = (.until, "until")
         case (9, UInt8(ascii: "a")): guess = (.afterAny, "after_any")
         case (6, UInt8(ascii: "r")): guess = (.reason, "reason")
         case (5, UInt8(ascii: "s")): guess = k[1] == UInt8(ascii: "l") ? (.slurm, "slurm") : (.stdin, "stdin")
@@ -195,9 +207,20 @@ public enum Records {
         case (8, UInt8(ascii: "e")): guess = (.exitcode, "exitcode")
         case (10, UInt8(ascii: "o")): guess = (.ownerstart, "ownerstart")
         case (12, UInt8(ascii: "m")): guess = (.monitorstart, "monitorstart")
-        default: return .unknown
+        default: return Records.optionField(k)
         }
         return k.equals(guess.1) ? guess.0 : .unknown
+    }
+
+    /// The keys of what spawn was given (`restart`): rarer, compared in turn.
+    static func optionField(_ k: UnsafeBufferPointer<UInt8>) -> Field {
+        let keys: [(StaticString, Field)] = [
+            ("env", .env), ("delay_ns", .delayNs), ("timeout_ns", .timeoutNs), ("stderr", .stderr), ("lock", .lock),
+            ("lock_shared", .lockShared), ("on_exit", .onExit), ("retries", .retries),
+            ("retry_delay_ns", .retryDelayNs), ("attempt", .attempt), ("slurm_opts", .slurmOpts),
+        ]
+        for (name, f) in keys where k.equals(name) { return f }
+        return .unknown
     }
 
     /// Decodes one line (without its newline).
@@ -227,6 +250,11 @@ public enum Records {
                 case .owner: job.owner = Int32(truncatingIfNeeded: n)
                 case .ownerstart: job.ownerStart = UInt64(truncatingIfNeeded: n)
                 case .exitcode: code = n
+                case .delayNs: job.delayNs = n
+                case .timeoutNs: job.timeoutNs = n
+                case .retries: job.retries = Int(clamping: n)
+                case .retryDelayNs: job.retryDelayNs = n
+                case .attempt: job.attempt = Int(clamping: n)
                 default: break
                 }
             case .text(let t):
@@ -237,12 +265,16 @@ public enum Records {
                 case .ended: if let s = Timestamp.parse(t) { ended = s } else { ok = false }
                 case .created: if let s = Timestamp.parse(t) { created = s } else { ok = false }
                 case .time: if let s = Timestamp.parse(t) { time = s } else { ok = false }
+                case .until: if let s = Timestamp.parse(t) { job.notBefore = s } else { ok = false }
                 case .reason: reason = Array(t)
                 case .name: job.name = Array(t)
                 case .cwd: job.cwd = Array(t)
                 case .log: job.log = Array(t)
                 case .pool: job.pool = Array(t)
                 case .stdin: job.stdinPipe = t.elementsEqual("pipe".utf8)
+                case .stderr: job.stderrPath = Array(t)
+                case .lock: job.lock = Array(t)
+                case .onExit: job.onExit = Array(t)
                 case .slurm: job.slurmID = Array(t); job.onSlurm = true
                 case .backend: job.onSlurm = t.elementsEqual("slurm".utf8)
                 default: break
@@ -254,23 +286,27 @@ public enum Records {
                 case .ended: if let t = Timestamp.parse(s) { ended = t } else { ok = false }
                 case .created: if let t = Timestamp.parse(s) { created = t } else { ok = false }
                 case .time: if let t = Timestamp.parse(s) { time = t } else { ok = false }
+                case .until: if let t = Timestamp.parse(s) { job.notBefore = t } else { ok = false }
                 case .reason: reason = s
                 case .name: job.name = s
                 case .cwd: job.cwd = s
                 case .log: job.log = s
                 case .pool: job.pool = s
                 case .stdin: job.stdinPipe = s.elementsEqual("pipe".utf8)
+                case .stderr: job.stderrPath = s
+                case .lock: job.lock = s
+                case .onExit: job.onExit = s
                 case .slurm: job.slurmID = s; job.onSlurm = true
                 case .backend: job.onSlurm = s.elementsEqual("slurm".utf8)
                 default: break
                 }
             case .strings(let a):
-                if f == .command { job.command = a }
+                if f == .command { job.command = a } else if f == .env { job.extraEnv = a } else if f == .slurmOpts { job.slurmOptions = a }
             case .ints(let a):
                 let ids = a.compactMap { $0 > 0 && $0 <= Int64(Int.max) ? Int($0) : nil }
                 if f == .after { job.after = ids } else if f == .afterAny { job.afterAny = ids }
             case .bool(let b):
-                if f == .daemon { job.daemon = b } else if f == .joined { job.joined = b }
+                if f == .daemon { job.daemon = b } else if f == .joined { job.joined = b } else if f == .lockShared { job.lockShared = b }
             case .null, .other:
                 break
             }

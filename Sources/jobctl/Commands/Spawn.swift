@@ -21,6 +21,8 @@ let spawnCommand = CommandSpec(
         OptionSpec(long: "stdin", short: nil, value: "pipe", help: "Keep stdin open for 'jobctl send'."),
         OptionSpec(long: "after", short: nil, value: "<job>", help: "Start once JOB has exited 0 (a comma list, or repeat).", repeatable: true),
         OptionSpec(long: "after-any", short: nil, value: "<job>", help: "Start once JOB has ended, however it ended.", repeatable: true),
+        OptionSpec(long: "on-exit", short: nil, value: "<command>", help: "Run the shell command string once the job has ended."),
+        OptionSpec(long: "delay", short: nil, value: "<duration>", help: "Start no earlier than DURATION from now."),
         OptionSpec(long: "slurm-opt", short: nil, value: "<opt>", help: "Pass OPT to sbatch (--backend slurm).", repeatable: true),
     ],
     example: ["id=$(jobctl spawn -n build -- make -j4)", "jobctl spawn --after \"$id\" -- make test", "jobctl wait \"$id\""],
@@ -34,6 +36,11 @@ func handleSpawn(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
     if !req.slurmOptions.isEmpty && !req.onSlurm { throw .usage("--slurm-opt needs --backend slurm (or JOBCTL_BACKEND=slurm)") }
     let store = try openStore(stateDir)
     (req.after, req.afterAny) = (try dependencies(opts, "after", store), try dependencies(opts, "after-any", store))
+    req.delay = try duration(opts, "delay")
+    if let h = opts.raw("on-exit") {
+        guard !h.isEmpty else { throw .usage("--on-exit needs a command string") }
+        req.onExit = h
+    }
     if req.onSlurm {
         _ = try Backends(store: store).start(req) { id in (try? printOut("\(id)\n")) != nil }
         return 0
