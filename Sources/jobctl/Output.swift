@@ -126,6 +126,7 @@ func jsonLine(_ j: Job, _ st: JobState, waitingFor: [JobID] = [], into w: inout 
         w.null("waiting_for")
     }
     if let r = j.exit?.reason { w.field("reason", r) } else { w.null("reason") }
+    w.field("attempt", j.attempt)
     w.timestamp("created", micros: j.created)
     // `started` is when the command really started: none while queued,
     // and none for a job that never ran.

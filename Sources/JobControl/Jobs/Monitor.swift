@@ -42,8 +42,13 @@ final class Monitor {
     /// and the status it is to exit with.
     var spawnWaiting: FileDescriptor?
     var unannouncedExit: Int32 = 1
-    /// The job's environment, kept for its --on-exit hook (and retries).
+    /// The job's environment, kept for its --on-exit hook.
     var hookEnvironment: [[UInt8]] = []
+    /// Starts the command again (`--retries`); nil for a job without retries.
+    var relaunch: (() -> Result<Int32, LaunchFailure>)?
+    /// A `jobctl kill` (or TERM to the monitor, or a daemon's owner's end)
+    /// asked the job to end: not a failure to retry.
+    var killRequested = false
 
     /// Blocks the signals the loop reads (SIGCHLD, kill requests, TERM, HUP,
     /// and `extraSignals`), ignores SIGPIPE, and becomes a subreaper.
@@ -169,7 +174,9 @@ final class Monitor {
         }
         let announced = started(report)
         if stderr > 2 { try? FileDescriptor.duplicate(stderr, onto: 2) }
-        detachFromCaller(stdio: [2], keep: [])
+        // A job that may run again keeps what its command is given.
+        let again = keepForRetries(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr)
+        detachFromCaller(stdio: [2], keep: again)
         complaintFD = 2
         // A job whose id nobody has is killed (its whole tree) and recorded
         // so before its spawn exits.
@@ -232,6 +239,7 @@ final class Monitor {
         case .success(let p): pid = p
         }
         ran(pid, group: true)
+        let again = keepForRetries(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr)
         switch slot {
         case .some(let s):
             Pools.writeHolders(s, [ProcessIdentity(pid: job.monitor, start: job.monitorStart),
@@ -240,10 +248,20 @@ final class Monitor {
         }
         job.started = wallClockMicros()
         try? store.appendRun(job)
-        Processes.closeDescriptors(except: ownedDescriptors + [stderr])
+        Processes.closeDescriptors(except: ownedDescriptors + [stderr] + again)
         // The slot stays held here, and in the job, until both are done.
         runExitHook(loop())
         Processes.exitNow(0)
+    }
+
+    /// For a job with retries: keeps the command's start (and so its stdio)
+    /// for the next attempt; the descriptors to keep open.
+    func keepForRetries(env: [[UInt8]], cwd: [UInt8]?, stdin: CInt, stdout: CInt, stderr: CInt) -> [CInt] {
+        guard job.retries > 0 else { return [] }
+        relaunch = { [unowned self] in
+            self.startJob(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr, newSession: true)
+        }
+        return [stdin, stdout, stderr]
     }
 
     /// The job could not be started or recorded: its spawn fails, saying

@@ -8,6 +8,8 @@ extension Monitor {
         // After the end the timeout timer paces retries of the record.
         var ended: (status: ExitStatus, at: Int64)?
         var recorded = false
+        // A failed attempt to be followed by another, once nothing of it is left.
+        var failedAttempt: ExitStatus?
         while true {
             var fds = [signals.fd.rawValue, timeoutTimer.fd.rawValue, graceTimer.fd.rawValue]
             if let o = ownerPidfd?.rawValue { fds.append(o) }
@@ -25,12 +27,23 @@ extension Monitor {
             if fds.count > 3 && ready[3] {
                 // The owner has ended, by whatever means: a daemon job ends too.
                 ownerPidfd = nil
+                killRequested = true
                 terminate(grace: defaultGrace)
             }
             reap()
-            if ended == nil, let st = leaderStatus {
-                ended = (ExitStatus(st), wallClockMicros())
+            if ended == nil && failedAttempt == nil, let st = leaderStatus {
                 timeoutTimer.arm(0)
+                if shouldRetry(ExitStatus(st)) { failedAttempt = ExitStatus(st) } else { ended = (ExitStatus(st), wallClockMicros()) }
+            }
+            if let failed = failedAttempt {
+                if hasLeftovers() {
+                    if graceDeadline == nil { terminate(grace: defaultGrace) }
+                    continue
+                }
+                failedAttempt = nil
+                graceTimer.arm(0)
+                graceDeadline = nil
+                if let end = retry(after: failed) { ended = (end, wallClockMicros()) }
             }
             if let (e, t) = ended, !recorded {
                 // fdatasync: an exit code is what a waiter cannot learn again.
@@ -81,11 +94,13 @@ extension Monitor {
             case .kill(let r) where r.closeStdin:
                 closeStdinPipe()
             case .kill(let r):
+                if r.signal != SignalNumber.stop && r.signal != SignalNumber.continue { killRequested = true }
                 deliver(r.signal)
                 if let g = r.grace { armGrace(g) }
             case .terminate:
                 // It ends the job (KILL after the grace) rather than
                 // orphaning it.
+                killRequested = true
                 terminate(grace: defaultGrace)
             case .passOn(let sig):
                 // A daemon that reloads on HUP keeps running, and so does

@@ -61,6 +61,8 @@ extension StateStore {
                     if let k = index[id] {
                         jobs[k].pid = pid; jobs[k].pgid = pid; jobs[k].pidStart = st; jobs[k].started = t
                     }
+                case .event(.retry(let id, let attempt, _, _)):
+                    if let k = index[id] { jobs[k].attempt = attempt }
                 case .padding, .event(.pause), .event(.resume):
                     break
                 }

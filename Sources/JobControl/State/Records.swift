@@ -16,12 +16,14 @@ public enum Event {
     /// `events` only (`ps` looks at the processes themselves).
     case pause(JobID, Int64)
     case resume(JobID, Int64)
+    /// Attempt N of a job with `--retries` starts after a failure (its code).
+    case retry(JobID, attempt: Int, previous: ExitStatus, at: Int64)
 
     public var id: JobID {
         switch self {
         case .start(let j): return j.id
         case .exit(let id, _, _), .remove(let id), .run(let id, _, _, _), .join(let id): return id
-        case .pause(let id, _), .resume(let id, _): return id
+        case .pause(let id, _), .resume(let id, _), .retry(let id, _, _, _): return id
         }
     }
 }
@@ -154,7 +156,7 @@ public enum Records {
     }
 
     /// The kinds of line, by their `event`.
-    enum Kind { case start, exit, remove, job, run, join, pause, resume, unknown }
+    enum Kind { case start, exit, remove, job, run, join, pause, resume, retry, unknown }
 
     static func kind(_ s: UnsafeBufferPointer<UInt8>) -> Kind {
         if s.equals("start") { return .start }
@@ -165,6 +167,7 @@ public enum Records {
         if s.equals("join") { return .join }
         if s.equals("pause") { return .pause }
         if s.equals("resume") { return .resume }
+        if s.equals("retry") { return .retry }
         return .unknown
     }
 
@@ -334,6 +337,9 @@ public enum Records {
             return .event(.pause(job.id, time ?? 0))
         case .resume:
             return .event(.resume(job.id, time ?? 0))
+        case .retry:
+            guard let c = code, c >= -64, c <= 255 else { return .invalid }
+            return .event(.retry(job.id, attempt: job.attempt, previous: ExitStatus(code: Int32(c)), at: time ?? 0))
         case .run:
             guard let pid = job.pid else { return .invalid }
             return .event(.run(job.id, pid, job.pidStart, job.started))

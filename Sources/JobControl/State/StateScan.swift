@@ -84,6 +84,7 @@ extension StateStore {
     public func job(id: JobID) throws(JobctlError) -> Job? {
         var exit: (ExitStatus, Int64)?
         var ran: (Int32, UInt64, Int64)?
+        var attempt: Int?
         var removed = false
         var joined = false
         var found: Job?
@@ -92,6 +93,7 @@ extension StateStore {
             switch decode() {
             case .event(.exit(let i, let e, let t)) where i == id: if exit == nil { exit = (e, t) }
             case .event(.run(let i, let pid, let st, let t)) where i == id: if ran == nil { ran = (pid, st, t) }
+            case .event(.retry(let i, let a, _, _)) where i == id: if attempt == nil { attempt = a }
             case .event(.remove(let i)) where i == id: removed = true
             case .event(.join(let i)) where i == id: joined = true
             case .event(.start(let j)) where j.id == id: found = j; return true
@@ -102,6 +104,7 @@ extension StateStore {
         }
         guard var j = found, !removed else { return nil }
         if let (pid, st, t) = ran { j.pid = pid; j.pgid = pid; j.pidStart = st; j.started = t }
+        if let a = attempt { j.attempt = a }
         if let (e, t) = exit { j.exit = e; j.ended = t }
         if joined { j.joined = true }
         return j

@@ -22,6 +22,8 @@ let spawnCommand = CommandSpec(
         OptionSpec(long: "after", short: nil, value: "<job>", help: "Start once JOB has exited 0 (a comma list, or repeat).", repeatable: true),
         OptionSpec(long: "after-any", short: nil, value: "<job>", help: "Start once JOB has ended, however it ended.", repeatable: true),
         OptionSpec(long: "on-exit", short: nil, value: "<command>", help: "Run the shell command string once the job has ended."),
+        OptionSpec(long: "retries", short: nil, value: "<n>", help: "Run a failed command again, up to N more times."),
+        OptionSpec(long: "retry-delay", short: nil, value: "<duration>", help: "First pause between attempts (1s; doubling)."),
         OptionSpec(long: "delay", short: nil, value: "<duration>", help: "Start no earlier than DURATION from now."),
         OptionSpec(long: "slurm-opt", short: nil, value: "<opt>", help: "Pass OPT to sbatch (--backend slurm).", repeatable: true),
     ],
@@ -37,6 +39,12 @@ func handleSpawn(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
     let store = try openStore(stateDir)
     (req.after, req.afterAny) = (try dependencies(opts, "after", store), try dependencies(opts, "after-any", store))
     req.delay = try duration(opts, "delay")
+    if let v = opts.value("retries") {
+        guard let n = Int(v), n >= 0, n <= 1_000_000 else { throw .usage("invalid --retries '\(v)' (a whole number)") }
+        req.retries = n
+    }
+    req.retryDelay = try duration(opts, "retry-delay")
+    if req.retryDelay != nil && req.retries == 0 { throw .usage("--retry-delay goes with --retries") }
     if let h = opts.raw("on-exit") {
         guard !h.isEmpty else { throw .usage("--on-exit needs a command string") }
         req.onExit = h
