@@ -28,7 +28,7 @@ _jobctl_operands() {
 
 _jobctl() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local subs="spawn ps kill wait logs pause resume run lock locks queue send serve rm prune help"
+    local subs="spawn ps kill wait logs pause resume restart run lock locks queue send serve rm prune help"
     local i sub="" subidx=0
     _jobctl_state=""
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -60,13 +60,13 @@ _jobctl() {
         --pool) _jobctl_offer pools; return ;;
         --after|--after-any) _jobctl_offer jobs; return ;;
         --all-named) _jobctl_offer names; return ;;
-        --last) return ;;
+        --last|--delay|--retries|--retry-delay|--on-exit) return ;;
         --slots) return ;;
         --stdin) COMPREPLY=($(compgen -W "pipe" -- "$cur")); return ;;
     esac
     local opts=""
     case $sub in
-        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --pool --slots --stdin --after --after-any --slurm-opt --help" ;;
+        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --pool --slots --stdin --after --after-any --delay --retries --retry-delay --on-exit --slurm-opt --help" ;;
         lock) opts="-t --timeout --shared --help" ;;
         locks) opts="--help" ;;
         queue) opts="-t --timeout --help" ;;
@@ -77,7 +77,7 @@ _jobctl() {
         kill) opts="-s --signal --grace --wait --pool --all-named --help" ;;
         wait) opts="-t --timeout --any --pool --all-named --help" ;;
         logs) opts="-f --follow --pool --all-named --help" ;;
-        pause|resume) opts="--pool --all-named --help" ;;
+        pause|resume|restart) opts="--pool --all-named --help" ;;
         rm) opts="--help" ;;
         prune) opts="--older-than --help" ;;
         help) COMPREPLY=($(compgen -W "$subs" -- "$cur")); return ;;
@@ -116,7 +116,7 @@ _jobctl() {
             for ((i = subidx + 1; i < COMP_CWORD; i++)); do
                 case ${COMP_WORDS[i]} in
                     --) ;;
-                    -n|--name|-e|--env|-C|--directory|--stdout|--stderr|--timeout|--owner|--lock|--pool|--slots|--stdin|--after|--after-any) ((i++)); continue ;;
+                    -n|--name|-e|--env|-C|--directory|--stdout|--stderr|--timeout|--owner|--lock|--pool|--slots|--stdin|--after|--after-any|--delay|--retries|--retry-delay|--on-exit) ((i++)); continue ;;
                     -*) continue ;;
                 esac
                 COMPREPLY=($(compgen -f -- "$cur")); return
@@ -131,7 +131,7 @@ _jobctl() {
     fi
     case $sub in
         kill|send|pause|resume) _jobctl_offer running ;;
-        rm) _jobctl_offer finished ;;
+        rm|restart) _jobctl_offer finished ;;
         ps|wait|logs) _jobctl_offer jobs ;;
     esac
 }

@@ -10,7 +10,7 @@ function __jobctl_offer
     jobctl $sd __complete $argv 2>/dev/null | string split0
 end
 
-set -l subs spawn ps kill wait logs pause resume run lock locks queue send serve rm prune help
+set -l subs spawn ps kill wait logs pause resume restart run lock locks queue send serve rm prune help
 complete -c jobctl -f
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l state-dir -r -a '(__fish_complete_directories)' -d 'Keep state in DIR'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l backend -x -a 'local slurm' -d 'Where new jobs run'
@@ -23,6 +23,7 @@ complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a wait -d 'Wait f
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a logs -d "Print a job's output"
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a pause -d "Stop jobs' process trees (SIGSTOP)"
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a resume -d 'Continue paused jobs (SIGCONT)'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a restart -d 'Start ended jobs again as new jobs'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a run -d 'Run COMMAND in the foreground as a job'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a lock -d 'Run COMMAND holding a named lock'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a locks -d 'List locks, holders and waiters'
@@ -50,6 +51,10 @@ complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l slots -x -d "Set th
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l stdin -x -a pipe -d "Keep stdin open for 'jobctl send'"
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l after -x -a '(__jobctl_offer jobs)' -d 'Start once JOB has exited 0'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l after-any -x -a '(__jobctl_offer jobs)' -d 'Start once JOB has ended'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l delay -x -d 'Start no earlier than DURATION from now'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l retries -x -d 'Run a failed command again, up to N more times'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l retry-delay -x -d 'First pause between attempts'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l on-exit -x -d 'Run the shell command string once the job has ended'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l slurm-opt -x -d 'Pass OPT to sbatch (--backend slurm)'
 
 # send
@@ -80,8 +85,9 @@ complete -c jobctl -n '__fish_seen_subcommand_from ps' -l failed -d 'Ended jobs 
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l last -x -d 'Only the newest N'
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l summary -d 'Count the jobs in each state'
 complete -c jobctl -n '__fish_seen_subcommand_from pause resume' -a '(__jobctl_offer running)'
-complete -c jobctl -n '__fish_seen_subcommand_from ps kill wait logs pause resume' -l pool -x -a '(__jobctl_offer pools)' -d 'Every job of pool NAME'
-complete -c jobctl -n '__fish_seen_subcommand_from ps kill wait logs pause resume' -l all-named -x -a '(__jobctl_offer names)' -d 'Every job named NAME'
+complete -c jobctl -n '__fish_seen_subcommand_from restart' -a '(__jobctl_offer finished)'
+complete -c jobctl -n '__fish_seen_subcommand_from ps kill wait logs pause resume restart' -l pool -x -a '(__jobctl_offer pools)' -d 'Every job of pool NAME'
+complete -c jobctl -n '__fish_seen_subcommand_from ps kill wait logs pause resume restart' -l all-named -x -a '(__jobctl_offer names)' -d 'Every job named NAME'
 complete -c jobctl -n '__fish_seen_subcommand_from ps wait logs' -a '(__jobctl_offer jobs)'
 
 # kill

@@ -45,7 +45,9 @@ func helpText(_ c: CommandSpec) -> String {
         }
         return wrap(words, first: head + String(repeating: " ", count: 26 - head.count), indent: 26) + "\n"
     }
-    let usageWords = c.usage.split(separator: " ").dropFirst(2).map(String.init)
+    // A subcommand with many options shows them below, not in the usage.
+    let usage = c.options.count > 10 ? "jobctl \(c.name) [<options>] \(c.operands)" : c.usage
+    let usageWords = usage.split(separator: " ").dropFirst(2).map(String.init)
     var s = wrap(usageWords, first: "USAGE: jobctl \(c.name) ", indent: 14 + c.name.count) + "\n\n\(c.summary)\n"
     if !c.arguments.isEmpty {
         s += "\nARGUMENTS:\n"

@@ -44,7 +44,7 @@ func handleSpawn(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
         req.retries = n
     }
     req.retryDelay = try duration(opts, "retry-delay")
-    if req.retryDelay != nil && req.retries == 0 { throw .usage("--retry-delay goes with --retries") }
+    if req.retryDelay != nil && !opts.has("retries") { throw .usage("--retry-delay goes with --retries") }
     if let h = opts.raw("on-exit") {
         guard !h.isEmpty else { throw .usage("--on-exit needs a command string") }
         req.onExit = h
