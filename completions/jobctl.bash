@@ -28,7 +28,7 @@ _jobctl_operands() {
 
 _jobctl() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local subs="spawn ps kill wait logs pause resume restart run lock locks queue send serve rm prune help"
+    local subs="spawn ps kill wait logs pause resume restart run lock locks pool pools queue send serve rm prune help"
     local i sub="" subidx=0
     _jobctl_state=""
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -69,6 +69,8 @@ _jobctl() {
         spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --pool --slots --stdin --after --after-any --delay --retries --retry-delay --on-exit --slurm-opt --help" ;;
         lock) opts="-t --timeout --shared --help" ;;
         locks) opts="--help" ;;
+        pools) opts="--json --help" ;;
+        pool) opts="--help" ;;
         queue) opts="-t --timeout --help" ;;
         send) opts="--eof -t --timeout --help" ;;
         serve) opts="--max -n --name --help" ;;
@@ -88,6 +90,15 @@ _jobctl() {
         if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         elif ((n == 0)); then COMPREPLY=($(compgen -W "put get len" -- "$cur"))
         elif ((n == 1)); then _jobctl_offer queues
+        fi
+        return
+    fi
+    if [[ $sub == pool ]]; then
+        local n
+        n=$(_jobctl_operands "")
+        if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        elif ((n == 0)); then COMPREPLY=($(compgen -W "pause resume slots" -- "$cur"))
+        elif ((n == 1)); then _jobctl_offer pools
         fi
         return
     fi

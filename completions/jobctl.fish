@@ -10,7 +10,7 @@ function __jobctl_offer
     jobctl $sd __complete $argv 2>/dev/null | string split0
 end
 
-set -l subs spawn ps kill wait logs pause resume restart run lock locks queue send serve rm prune help
+set -l subs spawn ps kill wait logs pause resume restart run lock locks pool pools queue send serve rm prune help
 complete -c jobctl -f
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l state-dir -r -a '(__fish_complete_directories)' -d 'Keep state in DIR'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l backend -x -a 'local slurm' -d 'Where new jobs run'
@@ -27,6 +27,8 @@ complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a restart -d 'Sta
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a run -d 'Run COMMAND in the foreground as a job'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a lock -d 'Run COMMAND holding a named lock'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a locks -d 'List locks, holders and waiters'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a pool -d 'Pause, resume or resize a pool'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a pools -d 'List pools'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a queue -d 'A durable FIFO queue: put, get, len'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a send -d "Write to a job's stdin pipe"
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a serve -d 'A job per TCP connection'
@@ -71,6 +73,11 @@ complete -c jobctl -n '__fish_seen_subcommand_from lock' -s t -l timeout -x -d '
 complete -c jobctl -n '__fish_seen_subcommand_from lock' -l shared -d 'Share the lock with other shared holders'
 complete -c jobctl -n '__fish_seen_subcommand_from lock' -a '(__jobctl_offer locks)'
 
+# pool, pools
+complete -c jobctl -n '__fish_seen_subcommand_from pool; and not __fish_seen_subcommand_from pause resume slots' -a 'pause resume slots'
+complete -c jobctl -n '__fish_seen_subcommand_from pool; and __fish_seen_subcommand_from pause resume slots' -a '(__jobctl_offer pools)'
+complete -c jobctl -n '__fish_seen_subcommand_from pools' -l json -d 'One JSON object per line'
+
 # queue
 complete -c jobctl -n '__fish_seen_subcommand_from queue; and not __fish_seen_subcommand_from put get len' -a 'put get len'
 complete -c jobctl -n '__fish_seen_subcommand_from queue' -s t -l timeout -x -d 'get: give up after DURATION'
@@ -102,5 +109,5 @@ complete -c jobctl -n '__fish_seen_subcommand_from wait' -l any -d 'Return when 
 complete -c jobctl -n '__fish_seen_subcommand_from logs' -s f -l follow -d 'Keep printing until the job ends'
 complete -c jobctl -n '__fish_seen_subcommand_from rm' -a '(__jobctl_offer finished)'
 complete -c jobctl -n '__fish_seen_subcommand_from prune' -l older-than -x -d 'Only jobs older than DURATION'
-complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs run lock locks queue send serve rm prune'
+complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs pause resume restart run lock locks pool pools queue send serve rm prune'
 complete -c jobctl -n "__fish_seen_subcommand_from $subs" -s h -l help -d 'Show help'

@@ -41,6 +41,7 @@ public struct Inotify: ~Copyable {
         public static let deletedSelf = Mask(rawValue: UInt32(IN_DELETE_SELF))
         public static let created = Mask(rawValue: UInt32(IN_CREATE))
         public static let movedTo = Mask(rawValue: UInt32(IN_MOVED_TO))
+        public static let deleted = Mask(rawValue: UInt32(IN_DELETE))
     }
 
     /// Watches what `target` is open on, by its /proc/self/fd link (which

@@ -83,10 +83,17 @@ func renderLocks(_ locks: [NamedLocks.Holder]) -> String {
                       l.holders.isEmpty ? "-" : l.holders.map(String.init).joined(separator: ","),
                       l.waiters.isEmpty ? "-" : l.waiters.map(String.init).joined(separator: ",")])
     }
-    var w = [0, 0, 0, 0]
-    for r in cells { for k in 0..<4 { w[k] = max(w[k], r[k].count) } }
+    return renderColumns(cells)
+}
+
+/// A table of words, each column as wide as its widest cell, two spaces
+/// apart (`locks`, `pools`).
+func renderColumns(_ cells: [[String]]) -> String {
+    guard let n = cells.first?.count else { return "" }
+    var w = [Int](repeating: 0, count: n)
+    for r in cells { for k in 0..<n { w[k] = max(w[k], r[k].count) } }
     return cells.map { r in
-        (0..<3).map { r[$0] + String(repeating: " ", count: w[$0] - r[$0].count) + "  " }.joined() + r[3] + "\n"
+        (0..<(n - 1)).map { r[$0] + String(repeating: " ", count: w[$0] - r[$0].count) + "  " }.joined() + r[n - 1] + "\n"
     }.joined()
 }
 

@@ -102,4 +102,29 @@ for what in lock slot; do
 done
 status 2 "--slots without --pool is a usage error" j spawn --slots 2 -- true
 status 2 "--slots 0 is a usage error" j spawn --pool p --slots 0 -- true
+# pool pause / resume / slots, and pools.
+h=$(fifo pool-hold)
+a=$(j spawn --pool ctl --slots 1 -- sh -c "read x < $h")
+j pool pause ctl
+b=$(j spawn --pool ctl -- sh -c 'echo b')
+c=$(j spawn --pool ctl -- sh -c 'echo c')
+same "pools lists a paused pool with its counts" "$(j pools | awk '$1 == "ctl" {print $2, $3, $4, $5}')" "1 1 2 yes"
+same "pools --json" "$(j pools --json | grep '"name":"ctl"')" '{"name":"ctl","slots":1,"running":1,"queued":2,"paused":true}'
+echo go > "$h"; j wait "$a"
+status 124 "a paused pool starts nothing when a slot frees" j wait --timeout 0.3 "$b"
+same "... its jobs stay queued" "$(field "$b" state) $(field "$c" state)" "queued queued"
+j pool resume ctl
+status 0 "pool resume starts them" j wait "$b" "$c"
+same "... in order" "$(j logs "$b" "$c" | tr '\n' ' ')" "b c "
+# slots takes effect at once: raising it starts queued jobs now.
+a=$(j spawn --pool wide --slots 1 -- sh -c "read x < $h")
+b=$(j spawn --pool wide -- true)
+c=$(j spawn --pool wide -- true)
+j pool slots wide 3
+status 0 "pool slots 3 starts the queued jobs at once, while the first still runs" j wait "$b" "$c"
+same "... pools shows 3 slots" "$(j pools --json | grep '"name":"wide"' | sed 's/.*"slots":\([0-9]*\).*/\1/')" 3
+echo go > "$h"; j wait "$a"
+status 2 "pool slots 0 is a usage error" j pool slots wide 0
+status 2 "an unknown pool operation is a usage error" j pool stop wide
+status 2 "pool pause needs a name" j pool pause
 finish

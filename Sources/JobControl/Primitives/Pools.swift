@@ -5,6 +5,7 @@ import JobControlSystem
 /// that shell is still there.
 ///
 ///     STATE/pools/NAME/size     N, remembered from the last --slots
+///     STATE/pools/NAME/paused   present while `pool pause` holds its queue
 ///     STATE/pools/NAME/slot.K   flock'ed by the monitor of a running job
 ///     STATE/pools/NAME/wait.ID  flock'ed by the monitor of a queued job
 ///
@@ -31,6 +32,44 @@ public struct Pools {
             let f = try p.open(tmp, [.writeOnly, .create, .truncate])
             try f.writeAll(Array("\(n)\n".utf8))
             try p.rename(tmp, to: "size")
+        }
+    }
+
+    /// `pool pause` / `pool resume`: while paused, queued jobs stay queued
+    /// (running ones go on). The marker is made by a rename, so the head
+    /// of the line, which watches the pool directory, wakes for it.
+    public func setPaused(_ name: [UInt8], _ paused: Bool) throws(JobctlError) {
+        let p = try openPool(name)
+        if !paused { p.removeIfPresent("paused"); return }
+        let tmp = "paused.\(Processes.current)"
+        try attempt("cannot pause pool \(display(name))") { () throws(Errno) in
+            _ = try p.open(tmp, [.writeOnly, .create, .truncate])
+            try p.rename(tmp, to: "paused")
+        }
+    }
+
+    static func isPaused(_ p: borrowing FileDescriptor) -> Bool {
+        (try? p.openIfPresent("paused", .readOnly)) != nil
+    }
+
+    /// One pool as `jobctl pools` shows it.
+    public struct Summary {
+        public var name: [UInt8]
+        public var slots: Int
+        public var running = 0, queued = 0
+        public var paused: Bool
+    }
+
+    /// Every pool that has a directory, with the counts of `jobs` (its
+    /// unended jobs and their states) in each.
+    public func summaries(_ jobs: [(job: Job, state: JobState)]) -> [Summary] {
+        store.names(in: Pools.dir).compactMap { name in
+            guard let p = try? openPool(name) else { return nil }
+            var s = Summary(name: name, slots: Pools.size(p), paused: Pools.isPaused(p))
+            for (j, st) in jobs where j.pool == name {
+                if st == .queued { s.queued += 1 } else if !st.hasEnded { s.running += 1 }
+            }
+            return s
         }
     }
 
@@ -106,6 +145,7 @@ public struct Pools {
             var pred: Int?
             var watch: [ProcessIdentity] = []
             var orphaned = false
+            var paused = false
             try attempt("cannot lock pool \(shown)") { () throws(Errno) in
                 try mutex.lock(.exclusive)
                 defer { try? mutex.unlock() }
@@ -118,6 +158,8 @@ public struct Pools {
                     watch = Pools.readHolders(p, "wait.\(pred!)")
                     return
                 }
+                // A paused pool starts nothing: the head waits for its resume.
+                if Pools.isPaused(p) { paused = true; return }
                 for k in 0..<Pools.size(p) {
                     let f = try p.open("slot.\(k)", [.readWrite, .create])
                     if try f.tryLock(.exclusive) {
@@ -138,14 +180,19 @@ public struct Pools {
                 if let pr = pred {
                     guard let f = try p.openIfPresent("wait.\(pr)", .readOnly) else { continue }  // gone already: look again
                     wd = try inotify.watch(f, [.attributes, .deletedSelf])
+                } else if paused {
+                    wd = try inotify.watch(p, [.movedTo, .deleted])  // a resume removes the marker
                 } else {
-                    // Only a new size file: slots free through the holders' pidfds,
-                    // and our own opening and closing of slot files must not wake us.
+                    // Only a new size file (or the pause marker): slots free
+                    // through the holders' pidfds, and our own opening and
+                    // closing of slot files must not wake us.
                     wd = try inotify.watch(p, .movedTo)
                 }
             } catch {
                 throw .system("cannot watch pool \(shown)", error)
             }
+            // Resumed between the look and the watch: look again.
+            if paused && !Pools.isPaused(p) { continue }
             var pidfds = Descriptors()
             for h in watch { if let fd = pidfdIfSame(h.pid, start: h.start) { pidfds.append(fd) } }
             if pred != nil && pidfds.isEmpty { continue }  // the predecessor ended: look again
