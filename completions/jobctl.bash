@@ -28,7 +28,7 @@ _jobctl_operands() {
 
 _jobctl() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local subs="spawn ps kill wait logs pause resume restart run lock locks pool pools queue send serve rm prune help"
+    local subs="spawn ps kill wait logs pause resume restart events run lock locks pool pools queue send serve rm prune help"
     local i sub="" subidx=0
     _jobctl_state=""
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -80,6 +80,7 @@ _jobctl() {
         wait) opts="-t --timeout --any --pool --all-named --help" ;;
         logs) opts="-f --follow --pool --all-named --help" ;;
         pause|resume|restart) opts="--pool --all-named --help" ;;
+        events) opts="-f --follow --json --help" ;;
         rm) opts="--help" ;;
         prune) opts="--older-than --help" ;;
         help) COMPREPLY=($(compgen -W "$subs" -- "$cur")); return ;;
@@ -143,7 +144,7 @@ _jobctl() {
     case $sub in
         kill|send|pause|resume) _jobctl_offer running ;;
         rm|restart) _jobctl_offer finished ;;
-        ps|wait|logs) _jobctl_offer jobs ;;
+        ps|wait|logs|events) _jobctl_offer jobs ;;
     esac
 }
 complete -F _jobctl jobctl

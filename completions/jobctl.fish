@@ -10,7 +10,7 @@ function __jobctl_offer
     jobctl $sd __complete $argv 2>/dev/null | string split0
 end
 
-set -l subs spawn ps kill wait logs pause resume restart run lock locks pool pools queue send serve rm prune help
+set -l subs spawn ps kill wait logs pause resume restart events run lock locks pool pools queue send serve rm prune help
 complete -c jobctl -f
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l state-dir -r -a '(__fish_complete_directories)' -d 'Keep state in DIR'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l backend -x -a 'local slurm' -d 'Where new jobs run'
@@ -24,6 +24,7 @@ complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a logs -d "Print 
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a pause -d "Stop jobs' process trees (SIGSTOP)"
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a resume -d 'Continue paused jobs (SIGCONT)'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a restart -d 'Start ended jobs again as new jobs'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a events -d "Print jobs' state changes"
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a run -d 'Run COMMAND in the foreground as a job'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a lock -d 'Run COMMAND holding a named lock'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a locks -d 'List locks, holders and waiters'
@@ -73,6 +74,11 @@ complete -c jobctl -n '__fish_seen_subcommand_from lock' -s t -l timeout -x -d '
 complete -c jobctl -n '__fish_seen_subcommand_from lock' -l shared -d 'Share the lock with other shared holders'
 complete -c jobctl -n '__fish_seen_subcommand_from lock' -a '(__jobctl_offer locks)'
 
+# events
+complete -c jobctl -n '__fish_seen_subcommand_from events' -s f -l follow -d 'Only new events, as they happen'
+complete -c jobctl -n '__fish_seen_subcommand_from events' -l json -d 'One JSON object per line'
+complete -c jobctl -n '__fish_seen_subcommand_from events' -a '(__jobctl_offer jobs)'
+
 # pool, pools
 complete -c jobctl -n '__fish_seen_subcommand_from pool; and not __fish_seen_subcommand_from pause resume slots' -a 'pause resume slots'
 complete -c jobctl -n '__fish_seen_subcommand_from pool; and __fish_seen_subcommand_from pause resume slots' -a '(__jobctl_offer pools)'
@@ -109,5 +115,5 @@ complete -c jobctl -n '__fish_seen_subcommand_from wait' -l any -d 'Return when 
 complete -c jobctl -n '__fish_seen_subcommand_from logs' -s f -l follow -d 'Keep printing until the job ends'
 complete -c jobctl -n '__fish_seen_subcommand_from rm' -a '(__jobctl_offer finished)'
 complete -c jobctl -n '__fish_seen_subcommand_from prune' -l older-than -x -d 'Only jobs older than DURATION'
-complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs pause resume restart run lock locks pool pools queue send serve rm prune'
+complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs pause resume restart events run lock locks pool pools queue send serve rm prune'
 complete -c jobctl -n "__fish_seen_subcommand_from $subs" -s h -l help -d 'Show help'

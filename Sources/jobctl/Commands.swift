@@ -3,7 +3,7 @@ import JobControl
 /// Every subcommand, each defined in Commands/NAME.swift with its options
 /// and its handler. The order is the order of `jobctl --help`.
 let commands: [CommandSpec] = [
-    spawnCommand, psCommand, killCommand, waitCommand, logsCommand, pauseCommand, resumeCommand, restartCommand, runCommand, lockCommand,
+    spawnCommand, psCommand, killCommand, waitCommand, logsCommand, pauseCommand, resumeCommand, restartCommand, eventsCommand, runCommand, lockCommand,
     locksCommand, poolCommand, poolsCommand, queueCommand, sendCommand, serveCommand, rmCommand, pruneCommand,
 ]
 

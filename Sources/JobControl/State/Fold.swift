@@ -53,7 +53,7 @@ extension StateStore {
                 case .event(.exit(let id, let e, let t)):
                     if let k = index[id] { jobs[k].exit = e; jobs[k].ended = t }
                     else { pendingExits[id] = (e, t) }
-                case .event(.remove(let id)):
+                case .event(.remove(let id, _)):
                     if let k = index[id] { jobs[k].removed = true }
                 case .event(.join(let id)):
                     if let k = index[id] { jobs[k].joined = true } else { pendingJoins.insert(id) }

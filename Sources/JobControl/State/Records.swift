@@ -7,8 +7,8 @@ import JobControlSystem
 public enum Event {
     case start(Job)
     case exit(JobID, ExitStatus, Int64)
-    case remove(JobID)
-    /// A queued job began to run: its pid, pgid, pid start time and start.
+    case remove(JobID, Int64?)
+    /// A queued job began to run (or a retry): its pid, pgid, pid start time and start.
     case run(JobID, Int32, UInt64, Int64)
     /// A bare `wait` of the job's owner has reported it (Python's join).
     case join(JobID)
@@ -22,7 +22,7 @@ public enum Event {
     public var id: JobID {
         switch self {
         case .start(let j): return j.id
-        case .exit(let id, _, _), .remove(let id), .run(let id, _, _, _), .join(let id): return id
+        case .exit(let id, _, _), .remove(let id, _), .run(let id, _, _, _), .join(let id): return id
         case .pause(let id, _), .resume(let id, _), .retry(let id, _, _, _): return id
         }
     }
@@ -130,7 +130,7 @@ public enum Records {
         return w.bytes
     }
 
-    public static func encodeRemove(_ id: JobID) -> [UInt8] { encodeIDEvent("remove", id) }
+    public static func encodeRemove(_ id: JobID) -> [UInt8] { encodeNote("remove", id, at: wallClockMicros()) }
     public static func encodeJoin(_ id: JobID) -> [UInt8] { encodeIDEvent("join", id) }
 
     static func encodeIDEvent(_ event: StaticString, _ id: JobID) -> [UInt8] {
@@ -330,7 +330,7 @@ public enum Records {
             guard let e = end(), let t = ended else { return .invalid }
             return .event(.exit(job.id, e, t))
         case .remove:
-            return .event(.remove(job.id))
+            return .event(.remove(job.id, time))
         case .join:
             return .event(.join(job.id))
         case .pause:

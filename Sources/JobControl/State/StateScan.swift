@@ -94,7 +94,7 @@ extension StateStore {
             case .event(.exit(let i, let e, let t)) where i == id: if exit == nil { exit = (e, t) }
             case .event(.run(let i, let pid, let st, let t)) where i == id: if ran == nil { ran = (pid, st, t) }
             case .event(.retry(let i, let a, _, _)) where i == id: if attempt == nil { attempt = a }
-            case .event(.remove(let i)) where i == id: removed = true
+            case .event(.remove(let i, _)) where i == id: removed = true
             case .event(.join(let i)) where i == id: joined = true
             case .event(.start(let j)) where j.id == id: found = j; return true
             case .whole(let j) where j.id == id: found = j; return true
@@ -125,7 +125,7 @@ extension StateStore {
                 }
             }
             switch decode() {
-            case .event(.remove(let i)): removedIDs.insert(i)
+            case .event(.remove(let i, _)): removedIDs.insert(i)
             case .event(.start(let j)), .whole(let j):
                 if j.name == name && !removedIDs.contains(j.id) { id = j.id; return true }
             default: break
