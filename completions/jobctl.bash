@@ -77,7 +77,7 @@ _jobctl() {
         run) opts="-n --name -e --env -C --directory --timeout --help" ;;
         ps) opts="--json -q --quiet --running --finished --failed --last --summary --pool --all-named --help" ;;
         kill) opts="-s --signal --grace --wait --pool --all-named --help" ;;
-        wait) opts="-t --timeout --any --pool --all-named --help" ;;
+        wait) opts="-t --timeout --any --progress --no-progress --pool --all-named --help" ;;
         logs) opts="-f --follow --pool --all-named --help" ;;
         pause|resume|restart) opts="--pool --all-named --help" ;;
         events) opts="-f --follow --json --help" ;;

@@ -112,6 +112,8 @@ complete -c jobctl -n '__fish_seen_subcommand_from kill' -a '(__jobctl_offer run
 # wait, logs, rm, prune, help
 complete -c jobctl -n '__fish_seen_subcommand_from wait' -s t -l timeout -x -d 'Give up after DURATION'
 complete -c jobctl -n '__fish_seen_subcommand_from wait' -l any -d 'Return when the first job ends'
+complete -c jobctl -n '__fish_seen_subcommand_from wait' -l progress -d 'Show N/M done on stderr'
+complete -c jobctl -n '__fish_seen_subcommand_from wait' -l no-progress -d 'Never show progress'
 complete -c jobctl -n '__fish_seen_subcommand_from logs' -s f -l follow -d 'Keep printing until the job ends'
 complete -c jobctl -n '__fish_seen_subcommand_from rm' -a '(__jobctl_offer finished)'
 complete -c jobctl -n '__fish_seen_subcommand_from prune' -l older-than -x -d 'Only jobs older than DURATION'

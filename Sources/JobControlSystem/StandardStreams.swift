@@ -45,6 +45,9 @@ public enum StandardStreams {
     }
 
     /// The width of the terminal on `fd`, or nil if it is not one.
+    /// Is `fd` a terminal?
+    public static func isTerminal(_ fd: CInt) -> Bool { isatty(fd) == 1 }
+
     public static func terminalColumns(_ fd: CInt) -> Int? {
         var ws = winsize()
         guard isatty(fd) != 0, ioctl(fd, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 else { return nil }

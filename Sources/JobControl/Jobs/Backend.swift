@@ -57,6 +57,8 @@ public struct JobEnd {
 /// Jobs on this machine, each under a monitor process (`Monitor`).
 public struct LocalBackend: Backend {
     public let store: StateStore
+    /// Told of each job `wait` sees end (`wait --progress`).
+    public var onEnd: ((JobEnd) -> Void)?
     public init(store: StateStore) { self.store = store }
 
     public func start(_ request: SpawnRequest, announce: (JobID) -> Bool) throws(JobctlError) -> JobID {
@@ -75,7 +77,7 @@ public struct LocalBackend: Backend {
     }
     public func state(of job: Job) -> JobState { StateStore.liveState(job) }
     public func wait(for jobs: [Job], any: Bool, timeout: Int64?) throws(JobctlError) -> [JobEnd] {
-        try Waiter(store: store).wait(for: jobs, any: any, timeout: timeout)
+        try Waiter(store: store, onEnd: onEnd).wait(for: jobs, any: any, timeout: timeout)
     }
 }
 
@@ -83,8 +85,13 @@ public struct LocalBackend: Backend {
 /// (`Job.slurmID`), and a list is split so that each backend is asked once.
 public struct Backends: Backend {
     public let store: StateStore
-    let local: LocalBackend
-    let slurm: SlurmBackend
+    var local: LocalBackend
+    var slurm: SlurmBackend
+    /// Told of each job `wait` sees end, wherever it runs (`wait --progress`).
+    public var onEnd: ((JobEnd) -> Void)? {
+        get { local.onEnd }
+        set { local.onEnd = newValue; slurm.onEnd = newValue }
+    }
     public init(store: StateStore) {
         self.store = store
         local = LocalBackend(store: store)

@@ -9,6 +9,8 @@ import JobControlSystem
 /// pending, a node that failed, a job it forgot).
 public struct SlurmBackend: Backend {
     public let store: StateStore
+    /// Told of each job `wait` sees end (`wait --progress`).
+    public var onEnd: ((JobEnd) -> Void)?
     public init(store: StateStore) { self.store = store }
 
     static let dir = "slurm"
@@ -299,7 +301,9 @@ public struct SlurmBackend: Backend {
             return i
         }
         var pending = jobs
-        var done: [JobEnd] = []
+        var done: [JobEnd] = [] {
+            didSet { if let tell = onEnd, let last = done.last, done.count > oldValue.count { tell(last) } }
+        }
         var pacing = Pacing(askingNow: true)
         while true {
             // What the files say, then (when due) what the scheduler says.

@@ -3,6 +3,8 @@ import JobControlSystem
 /// `wait`: joins local jobs, by their monitors' ends.
 struct Waiter {
     let store: StateStore
+    /// Told of each job as it ends (`wait --progress`).
+    var onEnd: ((JobEnd) -> Void)?
 
     /// Blocks until every job (or, with `any`, the first) has ended, or
     /// until `timeout` (nanoseconds) passes: then throws `.timedOut`.
@@ -26,7 +28,9 @@ struct Waiter {
         var watched: [Watched] = []
         var pidfds = Descriptors()
         var unwatched: [Job] = []  // no descriptor for these yet
-        var done: [JobEnd] = []
+        var done: [JobEnd] = [] {
+            didSet { if let tell = onEnd, let last = done.last, done.count > oldValue.count { tell(last) } }
+        }
 
         func ended(_ j: Job) -> JobEnd? {
             j.exit.map { _ in JobEnd(job: j, state: j.recordedState) }

@@ -9,14 +9,17 @@ let waitCommand = CommandSpec(
     options: [
         OptionSpec(long: "timeout", short: "t", value: "<duration>", help: "Give up after DURATION (exit 124)."),
         OptionSpec(long: "any", short: nil, value: nil, help: "Return when the first job ends; print its id."),
+        OptionSpec(long: "progress", short: nil, value: nil, help: "Show 'N/M done' on stderr (default on a terminal)."),
+        OptionSpec(long: "no-progress", short: nil, value: nil, help: "Never show progress."),
     ] + groupOptions,
     example: ["jobctl wait --timeout 30s \"$id\"; echo \"status $?\""],
     handler: handleWait)
 
 func handleWait(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
     let timeout = try duration(opts, "timeout")
+    if opts.has("progress") && opts.has("no-progress") { throw .usage("--progress and --no-progress exclude each other") }
     let store = try openStore(stateDir)
-    let backend = Backends(store: store)
+    var backend = Backends(store: store)
     var jobs: [Job] = []
     let ownJobs = opts.operands.isEmpty && !hasGroups(opts)
     // A group exits as a bare wait does: 0, or the lowest-id failure.
@@ -34,6 +37,15 @@ func handleWait(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
         jobs = try selectedJobs(opts, store)
     }
     if jobs.isEmpty { return 0 }
+    // One line on stderr, redrawn in place; stdout is untouched.
+    let showProgress = opts.has("progress")
+        || (!opts.has("no-progress") && jobs.count > 1 && StandardStreams.isTerminal(2))
+    var progress = Progress(total: jobs.count)
+    if showProgress {
+        progress.draw()
+        backend.onEnd = { progress.ended($0) }
+    }
+    defer { if showProgress { progress.clear() } }
     let ended = try backend.wait(for: jobs, any: opts.has("any"), timeout: timeout?.nanoseconds)
     if opts.has("any") {
         let first = ended[0]
@@ -50,4 +62,21 @@ func handleWait(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
     }
     let last = jobs.last!.id
     return ended.first { $0.job.id == last }?.shellStatus ?? 1
+}
+
+/// `wait --progress`: `12/40 done, 1 failed, 27 running`, redrawn in place
+/// on stderr, and cleared when `wait` returns.
+struct Progress {
+    let total: Int
+    var done = 0, failed = 0
+    init(total: Int) { self.total = total }
+    mutating func ended(_ e: JobEnd) {
+        done += 1
+        if e.shellStatus != 0 { failed += 1 }
+        draw()
+    }
+    func draw() {
+        writeStderr("\r\(done)/\(total) done, \(failed) failed, \(total - done) running\u{1b}[K")
+    }
+    func clear() { writeStderr("\r\u{1b}[K") }
 }
