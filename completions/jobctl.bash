@@ -55,7 +55,7 @@ _jobctl() {
         -C|--directory) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --stdout|--stderr) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --owner) COMPREPLY=($(compgen -W "$$ $PPID" -- "$cur")); return ;;
-        -n|--name|-e|--env|-t|--timeout|--grace|--older-than|--max|--slurm-opt) return ;;
+        -n|--name|-e|--env|-t|--timeout|--grace|--older-than|--max|--keep|--slurm-opt) return ;;
         --lock) _jobctl_offer locks; return ;;
         --pool) _jobctl_offer pools; return ;;
         --after|--after-any) _jobctl_offer jobs; return ;;
@@ -73,7 +73,7 @@ _jobctl() {
         pool) opts="--help" ;;
         queue) opts="-t --timeout --help" ;;
         send) opts="--eof -t --timeout --help" ;;
-        serve) opts="--max -n --name --help" ;;
+        serve) opts="--max --keep -n --name --help" ;;
         run) opts="-n --name -e --env -C --directory --timeout --help" ;;
         ps) opts="--json -q --quiet --running --finished --failed --last --summary --pool --all-named --help" ;;
         kill) opts="-s --signal --grace --wait --pool --all-named --help" ;;
@@ -105,7 +105,7 @@ _jobctl() {
     fi
     if [[ $sub == serve ]]; then
         local n
-        n=$(_jobctl_operands "--max -n --name")
+        n=$(_jobctl_operands "--max --keep -n --name")
         if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
         elif ((n == 0)); then COMPREPLY=($(compgen -W "127.0.0.1: [::1]: :0" -- "$cur")); compopt -o nospace 2>/dev/null
         elif ((n == 1)); then COMPREPLY=($(compgen -c -- "$cur"))

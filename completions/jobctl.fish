@@ -67,6 +67,7 @@ complete -c jobctl -n '__fish_seen_subcommand_from send' -a '(__jobctl_offer run
 
 # serve
 complete -c jobctl -n '__fish_seen_subcommand_from serve' -l max -x -d 'At most N connections at once'
+complete -c jobctl -n '__fish_seen_subcommand_from serve' -l keep -x -d 'Keep the newest N ended connection jobs'
 complete -c jobctl -n '__fish_seen_subcommand_from serve' -s n -l name -x -d 'Name the connection jobs'
 
 # lock

@@ -51,6 +51,22 @@ same "--max 2: all six clients are served" "$got" "done done done done done done
 same "--max 2: never more than 2 at once" "$(awk '/start/ {n++; if (n > m) m = n} /end/ {n--} END {print m}' "$T/cap")" 2
 j kill "$srv"
 
+# --keep 2: of the ended connection jobs only the newest 2 stay; older ones
+# are removed as new ones end (their logs too).
+srv=$(j spawn -n kept -- "$JOBCTL" serve --max 1 --keep 2 127.0.0.1:0 -- sh -c 'read x; echo "got $x"')
+port=$(port_of "$srv")
+got=$(client "$port" echo a b c d e | tr '\n' ' ')
+same "--keep 2: all five clients are served" "$got" "got a got b got c got d got e "
+conns() { j ps --json | grep -c '"name":"kept:127.0.0.1:'; }
+# The server removes the older ones once it sees the last end: looked at
+# a bounded number of times.
+k=0; while [ "$(conns)" -gt 2 ] && [ $k -lt 300 ]; do k=$((k + 1)); done
+same "... only the newest 2 ended connection jobs are kept" "$(conns)" 2
+ids=$(j ps --json | grep '"name":"kept:127.0.0.1:' | sed 's/^{"id":\([0-9]*\).*/\1/')
+same "... and of the logs only theirs are left" "$(for i in $ids; do test -e "$JOBCTL_STATE_DIR/logs/$i.log" && echo y; done | wc -l)" 2
+j kill "$srv"
+status 2 "serve --keep -1 is a usage error" j serve --keep -1 127.0.0.1:0 -- true
+
 # The ucspi-tcp environment.
 srv=$(j spawn -n env -- "$JOBCTL" serve :0 -- sh -c 'echo "$TCPREMOTEIP $TCPREMOTEPORT $TCPLOCALPORT"')
 port=$(port_of "$srv")

@@ -39,13 +39,19 @@ public struct Server {
     }
 
     /// Accepts for ever, a daemon job per connection, at most `max` at once
-    /// (further clients wait in the listen backlog).
-    public func serve(_ listener: consuming TCP.Listener, name: [UInt8], max: Int?, command: [[UInt8]],
+    /// (further clients wait in the listen backlog). Of the connection jobs
+    /// that have ended, the newest `keep` stay in the history; older ones
+    /// are removed (as by `rm`: record and log), so that a long-running
+    /// server does not grow the state without end.
+    public func serve(_ listener: consuming TCP.Listener, name: [UInt8], max: Int?, keep: Int, command: [[UInt8]],
                       log: (String) -> Void) throws(JobctlError) -> Never {
         SignalNumber.ignore(SignalNumber.pipe)
         let spawner = Spawner(store: store)
-        // A pidfd per connection's monitor, in step with `monitors`.
+        // A pidfd per connection's monitor, in step with `monitors` and
+        // `jobs`; the ended connection jobs kept, oldest first.
         var monitors: [Int32] = []
+        var jobs: [JobID] = []
+        var kept: [JobID] = []
         var pidfds = Descriptors()
         while true {
             // Reap monitors that have ended (they are our children).
@@ -56,7 +62,14 @@ public struct Server {
             let offset = full ? 0 : 1
             let ended = Array(ready[offset...])
             monitors = zip(monitors, ended).filter { !$0.1 }.map(\.0)
+            kept += zip(jobs, ended).filter { $0.1 }.map(\.0)
+            jobs = zip(jobs, ended).filter { !$0.1 }.map(\.0)
             pidfds.close(where: ended)
+            if kept.count > keep {
+                let old = kept.prefix(kept.count - keep).compactMap { (try? store.job(id: $0)) ?? nil }
+                kept.removeFirst(kept.count - keep)
+                do throws(JobctlError) { try store.remove(old) } catch { log("jobctl: \(error.message)\n") }
+            }
             guard !full, ready[0] else { continue }
             guard let conn = try? TCP.accept(listener.socket) else { continue }
             var req = SpawnRequest(command: command)
@@ -70,8 +83,8 @@ public struct Server {
             // end, and ours is closed once the job has it.
             withExtendedLifetime(conn) {
                 do throws(JobctlError) {
-                    let (_, monitor) = try spawner.spawnWithMonitor(req)
-                    if let pfd = try? Processes.pidfd(monitor) { monitors.append(monitor); pidfds.append(pfd) }
+                    let (id, monitor) = try spawner.spawnWithMonitor(req)
+                    if let pfd = try? Processes.pidfd(monitor) { monitors.append(monitor); jobs.append(id); pidfds.append(pfd) }
                 } catch {
                     log("jobctl: \(error.message)\n")
                 }

@@ -9,6 +9,7 @@ let serveCommand = CommandSpec(
     options: [
         OptionSpec(long: "max", short: nil, value: "<n>", help: "At most N connections at once; others wait."),
         OptionSpec(long: "name", short: "n", value: "<name>", help: "Name connection jobs (default: serve's job name)."),
+        OptionSpec(long: "keep", short: nil, value: "<n>", help: "Keep the newest N ended connection jobs (100)."),
     ],
     example: ["jobctl serve 127.0.0.1:8080 -- stdbuf -o0 tr a-z A-Z"],
     commandFollows: true,
@@ -25,6 +26,11 @@ func handleServe(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
         guard let n = Int(m), n >= 1 else { throw .usage("invalid --max '\(m)' (a whole number from 1)") }
         max = n
     }
+    var keep = 100
+    if let k = opts.value("keep") {
+        guard let n = Int(k), n >= 0 else { throw .usage("invalid --keep '\(k)' (a whole number)") }
+        keep = n
+    }
     if insideDaemonJob() { throw .failure("daemon jobs are not allowed to have children") }
     let store = try openStore(stateDir)
     // Connection jobs are named after the server: --name, else the job
@@ -35,5 +41,5 @@ func handleServe(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
     let listener = try server.listen(address)
     // The port, when the system chose it: the one line serve prints.
     if address.port == 0 { try printOut("\(listener.port)\n") }
-    try server.serve(listener, name: name, max: max, command: ops, log: writeStderr)
+    try server.serve(listener, name: name, max: max, keep: keep, command: ops, log: writeStderr)
 }
