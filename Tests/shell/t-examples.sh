@@ -58,8 +58,24 @@ same "supervise.sh: each run is a job named after it" "$(j ps -q flaky >/dev/nul
 BACKOFF=0 MAX_RESTARTS=1 sh "$ex/supervise.sh" never sh -c 'exit 3' 2>/dev/null; st=$?
 same "supervise.sh: gives up after MAX_RESTARTS with the last status" "$st" 3
 
+# pipeline: dependencies in order, a flaky fetch retried, a failure skips
+# what comes after it.
+rm -f "$T/count"
+FETCH="n=\$(cat $T/count 2>/dev/null || echo 0); echo \$((n + 1)) > $T/count; [ \$n -ge 1 ]" \
+    BUILD="echo build >> $T/steps" TEST="echo test >> $T/steps" DOCS="echo docs >> $T/steps" \
+    PACKAGE="echo package >> $T/steps" sh "$ex/pipeline.sh" 2>/dev/null; st=$?
+same "pipeline.sh: every step succeeded, exit 0" "$st" 0
+same "pipeline.sh: the flaky fetch was retried once" "$(cat "$T/count")" 2
+same "pipeline.sh: build first, package last" "$(head -n 1 "$T/steps") $(tail -n 1 "$T/steps")" "build package"
+same "pipeline.sh: every step ran once" "$(sort "$T/steps" | tr '\n' ' ')" "build docs package test "
+: > "$T/steps"
+BUILD="exit 3" TEST="echo test >> $T/steps" PACKAGE="echo package >> $T/steps" sh "$ex/pipeline.sh" 2>/dev/null; st=$?
+same "pipeline.sh: a failed build is the pipeline's status" "$st" 3
+same "pipeline.sh: ... and nothing after it ran" "$(cat "$T/steps")" ""
+same "pipeline.sh: ... package was skipped" "$(field "$(j ps -q pipeline-package)" state)" skipped
+
 if command -v shellcheck >/dev/null 2>&1; then
-    check "the examples pass shellcheck" shellcheck -s sh "$ex/batch.sh" "$ex/daemon-helper.sh" "$ex/supervise.sh"
+    check "the examples pass shellcheck" shellcheck -s sh "$ex/batch.sh" "$ex/daemon-helper.sh" "$ex/supervise.sh" "$ex/pipeline.sh"
 else
     skip "shellcheck" "not installed"
 fi

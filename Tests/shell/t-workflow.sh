@@ -58,7 +58,7 @@ status 0 "--delay 0 starts at once" j wait "$(j spawn --delay 0 -- true)"
 # directory, output to its log; its status is never the job's.
 mkdir "$T/dir"
 h=$(fifo hook)
-id=$(j spawn -n hooked -C "$T/dir" --on-exit "env | grep '^JOBCTL_' | sort > $T/hook.env; pwd >> $T/hook.env; echo from-hook; echo done > $h; exit 9" -- sh -c 'echo from-job; exit 3')
+id=$(j spawn -n hooked -C "$T/dir" --on-exit "env | grep -E '^JOBCTL_(JOB_ID|JOB_NAME|STATE|EXITCODE|STATE_DIR)=' | sort > $T/hook.env; pwd >> $T/hook.env; echo from-hook; echo done > $h; exit 9" -- sh -c 'echo from-job; exit 3')
 status 3 "a job with a hook: wait says the job's status" j wait "$id"
 read -r _ < "$h"
 same "... the hook saw the job's variables and directory" "$(cat "$T/hook.env")" "JOBCTL_EXITCODE=3

@@ -4,7 +4,7 @@ import JobControlSystem
 /// `jobctl pool pause|resume|slots NAME [N]` and `jobctl pools`.
 let poolCommand = CommandSpec(
     name: "pool", operands: "pause|resume|slots <name> [<n>]",
-    summary: "Hold or release a pool's queue, or set its number of slots.",
+    summary: "Pause, resume or resize a pool's queue.",
     arguments: [("pause <name>", "Start no more of its queued jobs; running ones go on."),
                 ("resume <name>", "Start its queued jobs again as slots free."),
                 ("slots <name> <n>", "Run at most N at once, from now (more: started now).")],
