@@ -28,14 +28,16 @@ extension Monitor {
         let vars = [Array("JOBCTL_JOB_ID=\(job.id)".utf8), Array("JOBCTL_JOB_NAME=".utf8) + job.name,
                     Array("JOBCTL_STATE=\(state.rawValue)".utf8), Array("JOBCTL_EXITCODE=\(e.shown.map(String.init) ?? "")".utf8),
                     Array("JOBCTL_STATE_DIR=".utf8) + store.path]
-        guard let null = try? FileDescriptor.open(Array("/dev/null".utf8), .readWrite) else { Processes.exitNow(0) }
-        superviseHook(hook, Spawner.merged(hookEnvironment, vars), null: null, log: openLogForAppend())
+        if let null = try? FileDescriptor.open(Array("/dev/null".utf8), .readWrite) {
+            superviseHook(hook, Spawner.merged(hookEnvironment, vars), null: null, log: openLogForAppend())
+        }
+        Processes.exitNow(0)
     }
 
     /// The hook process's work, with the descriptors it hands the hook
-    /// borrowed (open) for the whole call. Never returns.
+    /// borrowed (open) for the whole call; returns once the hook has ended.
     private func superviseHook(_ hook: [UInt8], _ env: [[UInt8]], null: borrowing FileDescriptor,
-                               log: borrowing FileDescriptor?) -> Never {
+                               log: borrowing FileDescriptor?) {
         let out = log.number ?? null.rawValue
         let spec = LaunchSpec(command: [Array("/bin/sh".utf8), Array("-c".utf8), hook], environment: env,
                               directory: job.cwd, stdin: null.rawValue, stdout: out, stderr: out, newSession: true)
@@ -44,7 +46,7 @@ extension Monitor {
         case .success(let p): child = p
         case .failure(let f):
             writeString(out, "jobctl: the --on-exit hook of job \(job.id) cannot start: \(f.error(command: spec.command[0], directory: job.cwd).message)\n")
-            Processes.exitNow(0)
+            return
         }
         if let fd = try? Processes.pidfd(child), !pollReadable([fd.rawValue], timeoutNs: Monitor.hookLimit)[0] {
             writeString(out, "jobctl: the --on-exit hook of job \(job.id) ran too long: terminated\n")
@@ -53,7 +55,6 @@ extension Monitor {
             if !pollReadable([fd.rawValue], timeoutNs: defaultGrace)[0] { try? Processes.signal(child, SignalNumber.kill, group: true) }
         }
         _ = Processes.reap(child, wait: true)
-        Processes.exitNow(0)
     }
 
     /// The job's log (`logs/ID.log`, or its --stdout file), for appending.

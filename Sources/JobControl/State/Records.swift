@@ -116,30 +116,23 @@ public enum Records {
         return w.bytes
     }
 
-    /// `pause` or `resume`, with when.
+    /// `pause`, `resume` or `remove`, with when.
     public static func encodeNote(_ event: StaticString, _ id: JobID, at micros: Int64) -> [UInt8] {
-        var w = JSONWriter()
-        w.beginObject()
-        w.field("v", version)
-        w.key("event")
-        w.string(Array(UnsafeBufferPointer(start: event.utf8Start, count: event.utf8CodeUnitCount)))
-        w.field("id", id)
-        w.timestamp("time", micros: micros)
-        w.endObject()
-        w.append(10)
-        return w.bytes
+        encodeIDEvent(event, id, at: micros)
     }
 
     public static func encodeRemove(_ id: JobID) -> [UInt8] { encodeNote("remove", id, at: wallClockMicros()) }
     public static func encodeJoin(_ id: JobID) -> [UInt8] { encodeIDEvent("join", id) }
 
-    static func encodeIDEvent(_ event: StaticString, _ id: JobID) -> [UInt8] {
+    /// An event that names only its job (and, if given, when).
+    static func encodeIDEvent(_ event: StaticString, _ id: JobID, at micros: Int64? = nil) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         w.field("v", version)
         w.key("event")
         w.string(Array(UnsafeBufferPointer(start: event.utf8Start, count: event.utf8CodeUnitCount)))
         w.field("id", id)
+        if let t = micros { w.timestamp("time", micros: t) }
         w.endObject()
         w.append(10)
         return w.bytes
