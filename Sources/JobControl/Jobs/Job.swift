@@ -71,31 +71,87 @@ public struct Job: Sendable {
     /// Placed on the Slurm cluster; true before its submission too (a job
     /// held here for a local dependency has no Slurm id yet).
     public var onSlurm = false
-    /// `--after`: jobs that must exit 0 before this one starts.
-    public var after: [JobID] = []
-    /// `--after-any`: jobs that must have ended, however.
-    public var afterAny: [JobID] = []
     /// When spawn recorded it (µs); `started` is when it really started.
     public var created: Int64 = 0
+    /// What spawn was given beyond the common (dependencies, a delay,
+    /// retries, a hook, what `restart` needs): kept apart, in one
+    /// copy-on-write box that most jobs do not have, so that copying a Job
+    /// (a fold of 100,000 copies them all) stays cheap.
+    var extras: JobExtras?
+    mutating func editExtras() -> JobExtras {
+        if extras == nil { extras = JobExtras() } else if !isKnownUniquelyReferenced(&extras!) { extras = extras!.copy() }
+        return extras!
+    }
+    /// `--after`: jobs that must exit 0 before this one starts.
+    public var after: [JobID] {
+        get { extras?.after ?? [] }
+        set { editExtras().after = newValue }
+    }
+    /// `--after-any`: jobs that must have ended, however.
+    public var afterAny: [JobID] {
+        get { extras?.afterAny ?? [] }
+        set { editExtras().afterAny = newValue }
+    }
     /// `--delay`: not to start before this time (µs since the epoch).
-    public var notBefore: Int64?
-    /// What spawn was given, kept for `restart`: `-e K=V` entries, the
-    /// --delay, --timeout and --retry-delay (ns), --stderr FILE, --lock.
-    public var extraEnv: [[UInt8]] = []
-    public var delayNs: Int64?
-    public var timeoutNs: Int64?
-    public var stderrPath: [UInt8]?
-    public var lock: [UInt8]?
-    public var lockShared = false
+    public var notBefore: Int64? {
+        get { extras?.notBefore ?? nil }
+        set { editExtras().notBefore = newValue }
+    }
+    /// `-e K=V` entries as given (for `restart`).
+    public var extraEnv: [[UInt8]] {
+        get { extras?.extraEnv ?? [] }
+        set { editExtras().extraEnv = newValue }
+    }
+    /// --delay (ns), for `restart`.
+    public var delayNs: Int64? {
+        get { extras?.delayNs ?? nil }
+        set { editExtras().delayNs = newValue }
+    }
+    /// --timeout (ns), for `restart`.
+    public var timeoutNs: Int64? {
+        get { extras?.timeoutNs ?? nil }
+        set { editExtras().timeoutNs = newValue }
+    }
+    /// --stderr FILE (absolute).
+    public var stderrPath: [UInt8]? {
+        get { extras?.stderrPath ?? nil }
+        set { editExtras().stderrPath = newValue }
+    }
+    /// --lock NAME.
+    public var lock: [UInt8]? {
+        get { extras?.lock ?? nil }
+        set { editExtras().lock = newValue }
+    }
+    /// --lock with --shared.
+    public var lockShared: Bool {
+        get { extras?.lockShared ?? false }
+        set { editExtras().lockShared = newValue }
+    }
     /// `--on-exit`: run with /bin/sh -c once the end is recorded.
-    public var onExit: [UInt8]?
+    public var onExit: [UInt8]? {
+        get { extras?.onExit ?? nil }
+        set { editExtras().onExit = newValue }
+    }
     /// `--retries N`: run again up to N more times after a failure.
-    public var retries = 0
-    public var retryDelayNs: Int64 = 1_000_000_000
+    public var retries: Int {
+        get { extras?.retries ?? 0 }
+        set { editExtras().retries = newValue }
+    }
+    /// --retry-delay (ns).
+    public var retryDelayNs: Int64 {
+        get { extras?.retryDelayNs ?? 1_000_000_000 }
+        set { editExtras().retryDelayNs = newValue }
+    }
     /// Which run this is: 1, then 2, … (`retried` events).
-    public var attempt = 1
+    public var attempt: Int {
+        get { extras?.attempt ?? 1 }
+        set { editExtras().attempt = newValue }
+    }
     /// `--slurm-opt` values as given.
-    public var slurmOptions: [[UInt8]] = []
+    public var slurmOptions: [[UInt8]] {
+        get { extras?.slurmOptions ?? [] }
+        set { editExtras().slurmOptions = newValue }
+    }
 
     /// Every job it waits for, `--after` then `--after-any`.
     public var dependencies: [JobID] { after + afterAny }
@@ -112,5 +168,43 @@ public struct Job: Sendable {
     public var recordedState: JobState {
         guard let e = exit else { return pid == nil ? .queued : .running }
         return e.isSkipped ? .skipped : e.code < 0 ? .killed : .exited
+    }
+}
+
+/// The rarer parts of a `Job` (see `Job.extras`).
+// Unchecked: mutated only through `Job.editExtras`, which copies a shared box first.
+final class JobExtras: @unchecked Sendable {
+    var after: [JobID] = []
+    var afterAny: [JobID] = []
+    var notBefore: Int64? = nil
+    var extraEnv: [[UInt8]] = []
+    var delayNs: Int64? = nil
+    var timeoutNs: Int64? = nil
+    var stderrPath: [UInt8]? = nil
+    var lock: [UInt8]? = nil
+    var lockShared: Bool = false
+    var onExit: [UInt8]? = nil
+    var retries: Int = 0
+    var retryDelayNs: Int64 = 1_000_000_000
+    var attempt: Int = 1
+    var slurmOptions: [[UInt8]] = []
+    init() {}
+    func copy() -> JobExtras {
+        let c = JobExtras()
+        c.after = after
+        c.afterAny = afterAny
+        c.notBefore = notBefore
+        c.extraEnv = extraEnv
+        c.delayNs = delayNs
+        c.timeoutNs = timeoutNs
+        c.stderrPath = stderrPath
+        c.lock = lock
+        c.lockShared = lockShared
+        c.onExit = onExit
+        c.retries = retries
+        c.retryDelayNs = retryDelayNs
+        c.attempt = attempt
+        c.slurmOptions = slurmOptions
+        return c
     }
 }
