@@ -134,16 +134,25 @@ extension Monitor {
     /// daemon job's owner's end remove the job: it never runs. Reads the
     /// requests that came; true if the job is to be removed.
     func killedWhileQueued(signalsReady: Bool, ownerGone: Bool) -> Bool {
-        var killed = ownerGone
+        killRequest(signalsReady: signalsReady, ownerGone: ownerGone) != nil
+    }
+
+    /// For a job that is not running (queued, or between attempts): reads
+    /// every request that came and returns the signal of the first that
+    /// asks it to end (TERM for a daemon job's owner's end), or nil. Pause
+    /// and resume (STOP, CONT) leave it be: it has nothing to stop yet.
+    func killRequest(signalsReady: Bool, ownerGone: Bool) -> Int32? {
+        var sig: Int32? = ownerGone ? SignalNumber.terminate : nil
         while signalsReady, let request = nextRequest() {
             switch request {
             case .child: break
             case .kill(let r) where r.closeStdin: closeStdinPipe()
-            // Nothing to stop or continue yet: pause and resume leave it be.
             case .kill(let r) where r.signal == SignalNumber.stop || r.signal == SignalNumber.continue: break
-            case .kill, .terminate, .passOn: killed = true
+            case .kill(let r): sig = sig ?? r.signal
+            case .terminate: sig = sig ?? SignalNumber.terminate
+            case .passOn(let s): sig = sig ?? s
             }
         }
-        return killed
+        return sig
     }
 }

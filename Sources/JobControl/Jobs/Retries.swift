@@ -46,30 +46,7 @@ extension Monitor {
     }
 
     /// Sleeps for `retryPause`; the signal of a kill that came first, if one did.
-    func pauseBeforeRetry() -> Int32? {
-        let deadline = monotonicNow() + retryPause
-        defer { graceTimer.arm(0) }
-        while true {
-            let left = deadline - monotonicNow()
-            if left <= 0 { return nil }
-            graceTimer.arm(left)
-            var fds = [signals.fd.rawValue, graceTimer.fd.rawValue]
-            if let o = ownerPidfd?.rawValue { fds.append(o) }
-            let ready = pollReadable(fds, timeoutNs: nil)
-            if ready[1] { graceTimer.drain() }
-            if fds.count > 2 && ready[2] { return SignalNumber.terminate }
-            while ready[0], let request = nextRequest() {
-                switch request {
-                case .child: break
-                case .kill(let r) where r.closeStdin: closeStdinPipe()
-                case .kill(let r) where r.signal == SignalNumber.stop || r.signal == SignalNumber.continue: break
-                case .kill(let r): return r.signal
-                case .terminate: return SignalNumber.terminate
-                case .passOn(let sig): return sig
-                }
-            }
-        }
-    }
+    func pauseBeforeRetry() -> Int32? { sleepAnsweringKills(until: monotonicNow() + retryPause) }
 }
 
 extension Records {

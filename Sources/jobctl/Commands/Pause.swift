@@ -43,13 +43,13 @@ func stopOrContinue(_ opts: ParsedOptions, _ stateDir: [UInt8]?, pause: Bool) th
     // so that `pause X; ps X` says paused. There is no event for another
     // process's stop, so /proc is looked at, briefly (at most 2 s).
     let deadline = monotonicNow() + 2_000_000_000
-    var pause_ns: Int64 = 200_000
+    var nap: Int64 = 200_000
     for (j, st) in current where !st.hasEnded && j.slurmID == nil {
         guard let pid = j.pid else { continue }
         while monotonicNow() < deadline, case .found(let s) = ProcStat.lookup(pid), s.startTime == j.pidStart,
               !s.isDead, s.isStopped != pause {
-            Processes.sleep(nanoseconds: pause_ns)
-            pause_ns = min(pause_ns * 2, 20_000_000)
+            Processes.sleep(nanoseconds: nap)
+            nap = min(nap * 2, 20_000_000)
         }
     }
     return 0
