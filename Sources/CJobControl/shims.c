@@ -180,6 +180,21 @@ void *jc_memrchr(const void *s, int c, size_t n) { return memrchr(s, c, n); }
 
 int jc_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
+ssize_t jc_splice_to_file(int from, int to, int64_t *offset, size_t len) {
+    loff_t off = *offset;
+    ssize_t n = splice(from, NULL, to, &off, len, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+    *offset = off;
+    return n;
+}
+
+ssize_t jc_copy_file_range(int in, int64_t *in_off, int out, int64_t *out_off, size_t len) {
+    loff_t a = *in_off, b = *out_off;
+    ssize_t n = copy_file_range(in, &a, out, &b, len, 0);
+    *in_off = a;
+    *out_off = b;
+    return n;
+}
+
 int jc_rename_noreplace(int dir, const char *from, const char *to) {
     return renameat2(dir, from, dir, to, RENAME_NOREPLACE);
 }

@@ -15,6 +15,7 @@ public struct Errno: Error, Equatable, Hashable, Sendable {
     public static let noDevice = Errno(rawValue: ENXIO)  // a FIFO with no reader
     public static let noChildren = Errno(rawValue: ECHILD)
     public static let wouldBlock = Errno(rawValue: EWOULDBLOCK)
+    public static let invalidArgument = Errno(rawValue: EINVAL)
     public static let permissionDenied = Errno(rawValue: EACCES)
     public static let exists = Errno(rawValue: EEXIST)
     public static let tooManyOpenFiles = Errno(rawValue: EMFILE)

@@ -151,6 +151,43 @@ public struct FileDescriptor: ~Copyable {
         let flags = try valueOrErrno("fcntl") { fcntl(rawValue, F_GETFL) }
         try nothingOrErrno("fcntl") { fcntl(rawValue, F_SETFL, blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK) }
     }
+    /// Clears O_APPEND: a file that splice(2) writes into at an offset
+    /// must not have it.
+    public func clearAppend() throws(Errno) {
+        let flags = try valueOrErrno("fcntl") { fcntl(rawValue, F_GETFL) }
+        try nothingOrErrno("fcntl") { fcntl(rawValue, F_SETFL, flags & ~O_APPEND) }
+    }
+
+    /// Moves up to `count` bytes from this pipe into `file` at `offset`,
+    /// in the kernel (splice(2)), without waiting: the number moved, 0 at
+    /// EOF, nil while the pipe is empty.
+    public func splice(to file: borrowing FileDescriptor, at offset: Int, count: Int) throws(Errno) -> Int? {
+        var off = Int64(offset)
+        let n = jc_splice_to_file(rawValue, file.rawValue, &off, count)
+        if n < 0 && (errno == EAGAIN || errno == EINTR) { return nil }
+        return try valueOrErrno("splice") { n }
+    }
+
+    /// Copies `count` bytes at `from` of this file to `offset` of `to`, in
+    /// the kernel (copy_file_range(2)), falling back to read and write
+    /// where the file systems cannot.
+    public func copy(from: Int, count: Int, to file: borrowing FileDescriptor, at offset: Int) throws(Errno) {
+        var a = Int64(from), b = Int64(offset), left = count
+        while left > 0 {
+            let n = jc_copy_file_range(rawValue, &a, file.rawValue, &b, left)
+            if n > 0 { left -= n; continue }
+            if n == 0 { throw Errno(rawValue: EIO) }  // the source is shorter than asked
+            if errno == EINTR { continue }
+            guard [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP].contains(errno) else { throw Errno(rawValue: errno) }
+            while left > 0 {
+                let chunk = try read(at: Int(a), count: min(left, 65536))
+                if chunk.isEmpty { throw Errno(rawValue: EIO) }
+                try file.writeAll(chunk, at: Int(b))
+                a += Int64(chunk.count); b += Int64(chunk.count); left -= chunk.count
+            }
+        }
+    }
+
     public func setCloseOnExec() throws(Errno) {
         try nothingOrErrno("fcntl") { fcntl(rawValue, F_SETFD, FD_CLOEXEC) }
     }

@@ -134,6 +134,7 @@ func jsonLine(_ j: Job, _ st: JobState, waitingFor: [JobID] = [], into w: inout 
     }
     if let r = j.exit?.reason { w.field("reason", r) } else { w.null("reason") }
     w.field("attempt", j.attempt)
+    if let m = j.logMax { w.field("log_max", m) } else { w.null("log_max") }
     w.timestamp("created", micros: j.created)
     // `started` is when the command really started: none while queued,
     // and none for a job that never ran.

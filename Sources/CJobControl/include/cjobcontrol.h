@@ -58,6 +58,13 @@ int jc_rename_exchange(int dir, const char *a, const char *b);
 /// pipe2(fds, O_CLOEXEC).
 int jc_pipe_cloexec(int fds[2]);
 
+/// splice(2) of up to `len` bytes from the pipe `from` into the file `to`
+/// at `*offset` (advanced), without waiting on the pipe: the bytes, 0 at
+/// EOF, or -1 and errno (EAGAIN: the pipe is empty).
+ssize_t jc_splice_to_file(int from, int to, int64_t *offset, size_t len);
+/// copy_file_range(2) from `*in_off` of `in` to `*out_off` of `out`.
+ssize_t jc_copy_file_range(int in, int64_t *in_off, int out, int64_t *out_off, size_t len);
+
 int jc_set_child_subreaper(void);
 /// Sets the calling process's name (what ps(1) and /proc/PID/stat show).
 int jc_set_name(const char *name);

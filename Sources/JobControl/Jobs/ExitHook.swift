@@ -28,31 +28,43 @@ extension Monitor {
         let vars = [Array("JOBCTL_JOB_ID=\(job.id)".utf8), Array("JOBCTL_JOB_NAME=".utf8) + job.name,
                     Array("JOBCTL_STATE=\(state.rawValue)".utf8), Array("JOBCTL_EXITCODE=\(e.shown.map(String.init) ?? "")".utf8),
                     Array("JOBCTL_STATE_DIR=".utf8) + store.path]
-        if let null = try? FileDescriptor.open(Array("/dev/null".utf8), .readWrite) {
-            superviseHook(hook, Spawner.merged(hookEnvironment, vars), null: null, log: openLogForAppend())
+        guard let null = try? FileDescriptor.open(Array("/dev/null".utf8), .readWrite) else { Processes.exitNow(0) }
+        let env = Spawner.merged(hookEnvironment, vars)
+        if let c = copier, let out = try? Pipe(), let err = try? Pipe() {
+            // Into the log as the job's own output went: through pipes this
+            // process copies from, each stream known.
+            c.replaceSources([(out.read.release(), .stdout), (err.read.release(), .stderr)])
+            superviseHook(hook, env, null: null, out: out.write.rawValue, err: err.write.rawValue)
+            c.drain()
+        } else {
+            let log = openLogForAppend()
+            let fd = log.number ?? null.rawValue
+            superviseHook(hook, env, null: null, out: fd, err: fd)
         }
         Processes.exitNow(0)
     }
 
     /// The hook process's work, with the descriptors it hands the hook
-    /// borrowed (open) for the whole call; returns once the hook has ended.
-    private func superviseHook(_ hook: [UInt8], _ env: [[UInt8]], null: borrowing FileDescriptor,
-                               log: borrowing FileDescriptor?) {
-        let out = log.number ?? null.rawValue
+    /// open for the whole call; returns once the hook has ended.
+    private func superviseHook(_ hook: [UInt8], _ env: [[UInt8]], null: borrowing FileDescriptor, out: CInt, err: CInt) {
         let spec = LaunchSpec(command: [Array("/bin/sh".utf8), Array("-c".utf8), hook], environment: env,
-                              directory: job.cwd, stdin: null.rawValue, stdout: out, stderr: out, newSession: true)
+                              directory: job.cwd, stdin: null.rawValue, stdout: out, stderr: err, newSession: true)
         let child: Int32
         switch launch(spec) {
         case .success(let p): child = p
         case .failure(let f):
-            writeString(out, "jobctl: the --on-exit hook of job \(job.id) cannot start: \(f.error(command: spec.command[0], directory: job.cwd).message)\n")
+            writeString(err, "jobctl: the --on-exit hook of job \(job.id) cannot start: \(f.error(command: spec.command[0], directory: job.cwd).message)\n")
             return
         }
-        if let fd = try? Processes.pidfd(child), !pollReadable([fd.rawValue], timeoutNs: Monitor.hookLimit)[0] {
-            writeString(out, "jobctl: the --on-exit hook of job \(job.id) ran too long: terminated\n")
+        // Waits for the hook, copying its output meanwhile when there is a copier.
+        func ended(_ fd: CInt, within ns: Int64) -> Bool {
+            copier?.pump(until: fd, timeoutNs: ns) ?? pollReadable([fd], timeoutNs: ns)[0]
+        }
+        if let fd = try? Processes.pidfd(child), !ended(fd.rawValue, within: Monitor.hookLimit) {
+            writeString(err, "jobctl: the --on-exit hook of job \(job.id) ran too long: terminated\n")
             try? Processes.signal(child, SignalNumber.terminate, group: true)
             try? Processes.signal(child, SignalNumber.continue, group: true)
-            if !pollReadable([fd.rawValue], timeoutNs: defaultGrace)[0] { try? Processes.signal(child, SignalNumber.kill, group: true) }
+            if !ended(fd.rawValue, within: defaultGrace) { try? Processes.signal(child, SignalNumber.kill, group: true) }
         }
         _ = Processes.reap(child, wait: true)
     }

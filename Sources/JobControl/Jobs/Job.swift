@@ -142,6 +142,11 @@ public struct Job: Sendable {
         get { extras?.retryDelayNs ?? 1_000_000_000 }
         set { editExtras().retryDelayNs = newValue }
     }
+    /// `--log-max` (bytes): the log keeps about the newest this many.
+    public var logMax: Int? {
+        get { extras?.logMax ?? nil }
+        set { editExtras().logMax = newValue }
+    }
     /// Which run this is: 1, then 2, … (`retried` events).
     public var attempt: Int {
         get { extras?.attempt ?? 1 }
@@ -187,6 +192,7 @@ final class JobExtras: @unchecked Sendable {
     var retries: Int = 0
     var retryDelayNs: Int64 = 1_000_000_000
     var attempt: Int = 1
+    var logMax: Int? = nil
     var slurmOptions: [[UInt8]] = []
     init() {}
     func copy() -> JobExtras {
@@ -204,6 +210,7 @@ final class JobExtras: @unchecked Sendable {
         c.retries = retries
         c.retryDelayNs = retryDelayNs
         c.attempt = attempt
+        c.logMax = logMax
         c.slurmOptions = slurmOptions
         return c
     }

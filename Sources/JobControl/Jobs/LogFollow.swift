@@ -2,7 +2,15 @@ import JobControlSystem
 
 /// Copies a job's log to `out`; with `follow`, keeps copying as it grows
 /// and returns once the job has ended and everything it wrote is out.
-public func copyLog(store: StateStore, job: Job, follow: Bool, to out: CInt) throws(JobctlError) {
+public func copyLog(store: StateStore, job: Job, follow: Bool, reading: LogReading = LogReading(),
+                    to out: CInt) throws(JobctlError) {
+    // Streams and times, or a capped log that a follower must find again
+    // after each cut: read through the index.
+    if !reading.isPlain || (follow && job.logMax != nil && job.exit == nil) {
+        guard job.slurmID == nil && !job.onSlurm, job.log.first != UInt8(ascii: "/") else { throw IndexedLog.noIndex(job.id) }
+        let ender = pidfdIfSame(job.monitor, start: job.monitorStart) ?? job.pid.flatMap { pidfdIfSame($0, start: job.pidStart) }
+        return try copyIndexedLog(store: store, job: job, reading: reading, follow: follow, ended: ender.number, to: out)
+    }
     let log = try store.openLog(job)
     func drain() throws(JobctlError) { try copyNew(log, of: job.id, to: out) }
     try drain()

@@ -49,6 +49,11 @@ final class Monitor {
     /// A `jobctl kill` (or TERM to the monitor, or a daemon's owner's end)
     /// asked the job to end: not a failure to retry.
     var killRequested = false
+    /// Moves the job's output from its pipes into its log (LogCopier.swift);
+    /// nil when the output goes straight to a --stdout file.
+    var copier: LogCopier?
+    /// The log's standby and the write end of its line (LogStandby.swift).
+    var standby: (pid: Int32, line: CInt)?
 
     /// Blocks the signals the loop reads (SIGCHLD, kill requests, TERM, HUP,
     /// and `extraSignals`), ignores SIGPIPE, and becomes a subreaper.
@@ -98,6 +103,9 @@ final class Monitor {
     /// `lost`.
     var complained = false
     func recordExit(_ e: ExitStatus, ended: Int64) -> Bool {
+        // All the job wrote before its end is in its log before its end is
+        // on record: `wait J; logs J` shows it all.
+        copier?.drain()
         do throws(JobctlError) {
             try store.appendExit(job.id, Records.encodeExit(job.id, e, ended: ended), releasing: reserved)
             reserved = false
@@ -129,7 +137,8 @@ final class Monitor {
     /// else must leave open.
     var ownedDescriptors: [CInt] {
         [signals.fd.rawValue, timeoutTimer.fd.rawValue, graceTimer.fd.rawValue, store.dirFD,
-         ownerPidfd?.rawValue, lock?.rawValue, slot?.rawValue, pipeKeepalive?.rawValue, go?.rawValue, spawnWaiting?.rawValue].compactMap { $0 }
+         ownerPidfd?.rawValue, lock?.rawValue, slot?.rawValue, pipeKeepalive?.rawValue, go?.rawValue, spawnWaiting?.rawValue,
+         standby?.line].compactMap { $0 } + (copier?.descriptors ?? [])
     }
 
     /// Keeps nothing of the caller's but `keep` and the descriptors the
@@ -178,6 +187,8 @@ final class Monitor {
         let again = keepForRetries(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr)
         detachFromCaller(stdio: [2], keep: again)
         complaintFD = 2
+        copier?.start()
+        startStandby()
         // A job whose id nobody has is killed (its whole tree) and recorded
         // so before its spawn exits.
         if !announced { deliver(SignalNumber.kill) }
@@ -201,6 +212,7 @@ final class Monitor {
         // As in startDetached, but the job's own stdio stays.
         detachFromCaller(stdio: [stdin, stdout, stderr], keep: [stdin, stdout, stderr])
         complaintFD = stderr
+        copier?.start()
         if !announced || !allowedToStart() { neverRan(.skipped("its id could not be given to its spawner")) }
         if let t = job.notBefore, !waitUntil(t) { neverRan(.skipped(Monitor.killedWhileQueued)) }
         if !job.dependencies.isEmpty {
@@ -249,6 +261,7 @@ final class Monitor {
         job.started = wallClockMicros()
         try? store.appendRun(job)
         Processes.closeDescriptors(except: ownedDescriptors + [stderr] + again)
+        startStandby()
         // The slot stays held here, and in the job, until both are done.
         runExitHook(loop())
         Processes.exitNow(0)

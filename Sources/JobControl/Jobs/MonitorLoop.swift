@@ -12,8 +12,12 @@ extension Monitor {
         var failedAttempt: ExitStatus?
         while true {
             var fds = [signals.fd.rawValue, timeoutTimer.fd.rawValue, graceTimer.fd.rawValue]
-            if let o = ownerPidfd?.rawValue { fds.append(o) }
+            let owner = ownerPidfd?.rawValue
+            if let o = owner { fds.append(o) }
+            let output = fds.count
+            fds += copier?.sources.map(\.fd) ?? []
             let ready = pollReadable(fds, timeoutNs: nil)
+            if fds.count > output { copier?.copy(ready: ready[output...]) }
             if ready[0] { drainSignals() }
             if ready[1] {
                 timeoutTimer.drain()
@@ -24,7 +28,7 @@ extension Monitor {
                 graceDeadline = nil
                 deliver(SignalNumber.kill)
             }
-            if fds.count > 3 && ready[3] {
+            if owner != nil && ready[3] {
                 // The owner has ended, by whatever means: a daemon job ends too.
                 ownerPidfd = nil
                 killRequested = true
@@ -52,6 +56,8 @@ extension Monitor {
             }
             if let (e, _) = ended {
                 if recorded && !hasLeftovers() {
+                    copier?.drain()
+                    stopStandby()
                     if job.stdinPipe { store.dir.removeIfPresent("\(Pipes.dir)/\(job.id)") }
                     return e
                 }
@@ -164,6 +170,7 @@ extension Monitor {
     func reap() {
         while let (p, st) = Processes.reap() {
             if p == job.pid && leaderStatus == nil { leaderStatus = st }
+            if p == standby?.pid { FileDescriptor(rawValue: standby!.line).close(); standby = nil }
         }
     }
 
@@ -176,6 +183,8 @@ extension Monitor {
     /// What is left of the job below the monitor, leaving out the monitors
     /// (as the state records them) of jobs started from inside it.
     func descendants() -> [(pid: Int32, stat: ProcStat)] {
-        ProcStat.descendants(of: Processes.current) { store.monitors(since: job.id) }
+        let all = ProcStat.descendants(of: Processes.current) { store.monitors(since: job.id) }
+        guard let s = standby?.pid else { return all }
+        return all.filter { $0.pid != s }
     }
 }

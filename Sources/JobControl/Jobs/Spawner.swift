@@ -44,6 +44,8 @@ public struct SpawnRequest {
     /// `--retries N`, `--retry-delay D`.
     public var retries = 0
     public var retryDelay: JobDuration?
+    /// `--log-max SIZE`: the log keeps about the newest SIZE bytes.
+    public var logMax: Int?
     public init(command: [[UInt8]]) { self.command = command }
 }
 
@@ -208,10 +210,25 @@ public struct Spawner {
         let lock = try takeLock(request)
 
         let id = try store.allocateID()
+        // Output to jobctl's own log goes through pipes that the monitor
+        // copies from (LogCopier); a --stdout file is written directly.
+        var capture: OutputCapture? = nil
+        var pipes = Descriptors()
         if request.stdoutPath == nil {
-            out = try store.createLog(id)
+            let log = try store.createLog(id)
             logPath = Array("\(StateStore.logsDir)/\(id).log".utf8)
             cleanups.append { [store] in store.removeLog(id) }
+            var c = OutputCapture(log: log.rawValue, cap: request.logMax)
+            out = consume log
+            for stream in [LogStream.stdout, .stderr] {
+                if stream == .stdout ? request.socketFD != nil : request.stderrPath != nil { continue }
+                let p = try attempt("cannot create a pipe") { () throws(Errno) in try Pipe() }
+                try? p.read.setBlocking(false)
+                c.add(stream, read: p.read.rawValue, write: p.write.rawValue)
+                pipes.append(FileDescriptor(rawValue: p.read.release()))
+                pipes.append(FileDescriptor(rawValue: p.write.release()))
+            }
+            capture = c
         }
         var job = Job(id: id, name: request.name ?? Spawner.defaultName(request.command[0]))
         job.owner = own.pid
@@ -240,7 +257,7 @@ public struct Spawner {
         if let outcome {
             outcome.cleanups = cleanups
             throw startMonitorSharingMemory(job, request, env: env, cwd: request.directory == nil ? nil : cwd,
-                                          devNull: devNull, fifoRead: fifoRead, out: out, err: err,
+                                          devNull: devNull, fifoRead: fifoRead, out: out, err: err, capture: capture,
                                           ownerPidfd: ownerFD, lock: lock, keepalive: keepalive,
                                           status: status, outcome: outcome)
         }
@@ -253,7 +270,7 @@ public struct Spawner {
         case .none: break
         }
         let monitorPid = try forkMonitor(job, request, env: env, cwd: request.directory == nil ? nil : cwd,
-                                         devNull: devNull, fifoRead: fifoRead, out: out, err: err,
+                                         devNull: devNull, fifoRead: fifoRead, out: out, err: err, capture: capture,
                                          ownerPidfd: ownerFD, lock: lock, keepalive: keepalive,
                                          go: goRead, status: status.write)
         if let failure = try StatusPipe.read(status.read, job: id) {
@@ -274,14 +291,14 @@ public struct Spawner {
     /// `keepalive` and `status` with it; here they are closed on return.
     private func forkMonitor(_ job: Job, _ request: SpawnRequest, env: [[UInt8]], cwd: [UInt8]?,
                              devNull: borrowing FileDescriptor, fifoRead: borrowing FileDescriptor?,
-                             out: borrowing FileDescriptor?, err: borrowing FileDescriptor?,
+                             out: borrowing FileDescriptor?, err: borrowing FileDescriptor?, capture: OutputCapture?,
                              ownerPidfd: consuming FileDescriptor?,
                              lock: consuming FileDescriptor?, keepalive: consuming FileDescriptor?,
                              go: CInt?, status: consuming FileDescriptor) throws(JobctlError) -> Int32 {
         let pid = try attempt("cannot fork") { () throws(Errno) in try Processes.fork() }
         if pid == 0 {
             becomeMonitor(job, request, env: env, cwd: cwd, devNull: devNull, fifoRead: fifoRead, out: out, err: err,
-                          ownerPidfd: ownerPidfd, lock: lock, keepalive: keepalive,
+                          capture: capture, ownerPidfd: ownerPidfd, lock: lock, keepalive: keepalive,
                           go: go.map { FileDescriptor(rawValue: $0) }, report: .pipe(status))
         }
         return pid
@@ -293,7 +310,7 @@ public struct Spawner {
     /// stays open here across the start; the monitor owns its own copy.
     private func startMonitorSharingMemory(_ job: Job, _ request: SpawnRequest, env: [[UInt8]], cwd: [UInt8]?,
                                            devNull: borrowing FileDescriptor, fifoRead: borrowing FileDescriptor?,
-                                           out: borrowing FileDescriptor?, err: borrowing FileDescriptor?,
+                                           out: borrowing FileDescriptor?, err: borrowing FileDescriptor?, capture: OutputCapture?,
                                            ownerPidfd: borrowing FileDescriptor?, lock: borrowing FileDescriptor?,
                                            keepalive: borrowing FileDescriptor?, status: borrowing Pipe,
                                            outcome: SpawnOutcome) -> JobctlError {
@@ -303,7 +320,7 @@ public struct Spawner {
             try Processes.startSharingMemory(status) {
                 let own = { (fd: CInt?) -> FileDescriptor? in fd.map { FileDescriptor(rawValue: $0) } }
                 becomeMonitor(job, request, env: env, cwd: cwd, devNull: FileDescriptor(rawValue: null),
-                              fifoRead: own(fifo), out: own(output), err: own(errors),
+                              fifoRead: own(fifo), out: own(output), err: own(errors), capture: capture,
                               ownerPidfd: own(owner), lock: own(held), keepalive: own(keep), go: nil,
                               report: .handOver(FileDescriptor(rawValue: report), outcome))
             }
@@ -317,7 +334,7 @@ public struct Spawner {
     /// as long as this call, which never returns) to the job.
     private func becomeMonitor(_ job: Job, _ request: SpawnRequest, env: [[UInt8]], cwd: [UInt8]?,
                                devNull: borrowing FileDescriptor, fifoRead: borrowing FileDescriptor?,
-                               out: borrowing FileDescriptor?, err: borrowing FileDescriptor?,
+                               out: borrowing FileDescriptor?, err: borrowing FileDescriptor?, capture: OutputCapture?,
                                ownerPidfd: consuming FileDescriptor?,
                                lock: consuming FileDescriptor?, keepalive: consuming FileDescriptor?,
                                go: consuming FileDescriptor?, report: consuming StartReport) -> Never {
@@ -333,8 +350,14 @@ public struct Spawner {
         m.pipeKeepalive = keepalive
         m.go = go
         let null = devNull.rawValue, fifo = fifoRead.number, output = out.number, errors = err.number
+        if let c = capture {
+            // The monitor's own copy of the log (a fork's, or the clone's).
+            m.copier = LogCopier(store: store, id: job.id, log: FileDescriptor(rawValue: c.log),
+                                 sources: c.sources, cap: c.cap)
+        }
         m.startDetached(env: env, cwd: cwd, stdin: request.socketFD ?? fifo ?? null,
-                        stdout: request.socketFD ?? output!, stderr: errors ?? output!, report: report)
+                        stdout: request.socketFD ?? capture?.write(.stdout) ?? output!,
+                        stderr: errors ?? capture?.write(.stderr) ?? output!, report: report)
     }
 
     /// Takes the request's named lock, if any, waiting as it says.
@@ -383,6 +406,25 @@ public struct Spawner {
     }
 }
 
+/// The pipes a job's output goes through to its log (`LogCopier`), as raw
+/// numbers: spawn owns the descriptors, and the monitor, with its own copy
+/// of the descriptor table, takes its numbers over.
+struct OutputCapture {
+    var log: CInt
+    var cap: Int?
+    var sources: [(fd: CInt, stream: LogStream)] = []
+    var writers: [(fd: CInt, stream: LogStream)] = []
+    init(log: CInt, cap: Int?) {
+        self.log = log
+        self.cap = cap
+    }
+    mutating func add(_ stream: LogStream, read: CInt, write: CInt) {
+        sources.append((read, stream))
+        writers.append((write, stream))
+    }
+    func write(_ stream: LogStream) -> CInt? { writers.first { $0.stream == stream }?.fd }
+}
+
 extension Job {
     /// Keeps what spawn was given, for `restart` (and `ps --json`).
     mutating func recordOptions(_ r: SpawnRequest, stderr: [UInt8]?) {
@@ -395,6 +437,7 @@ extension Job {
         onExit = r.onExit
         retries = r.retries
         if let d = r.retryDelay { retryDelayNs = d.nanoseconds }
+        logMax = r.logMax
         slurmOptions = r.slurmOptions.map { Array($0.utf8) }
     }
 
@@ -420,6 +463,7 @@ extension Job {
         r.onExit = onExit
         r.retries = retries
         r.retryDelay = JobDuration(nanoseconds: retryDelayNs)
+        r.logMax = logMax
         return r
     }
 }

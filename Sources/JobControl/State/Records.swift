@@ -68,6 +68,7 @@ public enum Records {
         if let h = j.onExit { w.field("on_exit", h) }
         if j.retries > 0 { w.field("retries", j.retries); w.field("retry_delay_ns", j.retryDelayNs) }
         if j.attempt > 1 { w.field("attempt", j.attempt) }
+        if let m = j.logMax { w.field("log_max", m) }
         if !j.slurmOptions.isEmpty { w.field("slurm_opts", j.slurmOptions) }
         if let e = j.exit, let t = j.ended {
             Records.exitFields(e, &w)
@@ -169,7 +170,7 @@ public enum Records {
         case v, id, pid, pgid, pidstart, monitor, monitorstart, owner, ownerstart, exitcode
         case event, started, ended, name, cwd, log, pool, stdin, slurm, command, daemon, joined
         case after, afterAny, created, reason, backend, time, until
-        case env, delayNs, timeoutNs, stderr, lock, lockShared, onExit, retries, retryDelayNs, attempt, slurmOpts, unknown
+        case env, delayNs, timeoutNs, stderr, lock, lockShared, onExit, retries, retryDelayNs, attempt, logMax, slurmOpts, unknown
     }
 
     /// Which key `k` is: by its length and first byte, then one comparison,
@@ -214,6 +215,7 @@ public enum Records {
             ("env", .env), ("delay_ns", .delayNs), ("timeout_ns", .timeoutNs), ("stderr", .stderr), ("lock", .lock),
             ("lock_shared", .lockShared), ("on_exit", .onExit), ("retries", .retries),
             ("retry_delay_ns", .retryDelayNs), ("attempt", .attempt), ("slurm_opts", .slurmOpts),
+            ("log_max", .logMax),
         ]
         for (name, f) in keys where k.equals(name) { return f }
         return .unknown
@@ -251,6 +253,7 @@ public enum Records {
                 case .retries: job.retries = Int(clamping: n)
                 case .retryDelayNs: job.retryDelayNs = n
                 case .attempt: job.attempt = Int(clamping: n)
+                case .logMax: job.logMax = Int(clamping: n)
                 default: break
                 }
             case .text(let t):

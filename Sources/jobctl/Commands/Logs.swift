@@ -5,8 +5,11 @@ let logsCommand = CommandSpec(
     name: "logs", operands: "<job> ...",
     summary: "Print jobs' captured output, one job after another.",
     arguments: [("<job>", "A job id or name.")],
-    options: [OptionSpec(long: "follow", short: "f", value: nil, help: "Keep printing until the job ends.")] + groupOptions,
-    example: ["jobctl logs -f build", "jobctl logs --pool enc"],
+    options: [OptionSpec(long: "follow", short: "f", value: nil, help: "Keep printing until the job ends."),
+              OptionSpec(long: "timestamps", short: "t", value: nil, help: "Begin each line with the time it was written (UTC)."),
+              OptionSpec(long: "stdout", short: nil, value: nil, help: "Only what the job wrote to its standard output."),
+              OptionSpec(long: "stderr", short: nil, value: nil, help: "Only what the job wrote to its standard error.")] + groupOptions,
+    example: ["jobctl logs -f build", "jobctl logs --stderr --timestamps build", "jobctl logs --pool enc"],
     handler: handleLogs)
 
 func handleLogs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
@@ -18,6 +21,9 @@ func handleLogs(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) -
     }
     // Each in turn, in the order given (groups in id order); with -f each is
     // followed to its end before the next.
-    for j in jobs { try copyLog(store: store, job: j, follow: opts.has("follow"), to: 1) }
+    var reading = LogReading()
+    reading.timestamps = opts.has("timestamps")
+    if opts.has("stdout") != opts.has("stderr") { reading.streams = [opts.has("stdout") ? .stdout : .stderr] }
+    for j in jobs { try copyLog(store: store, job: j, follow: opts.has("follow"), reading: reading, to: 1) }
     return 0
 }

@@ -25,6 +25,7 @@ let spawnCommand = CommandSpec(
         OptionSpec(long: "retries", short: nil, value: "<n>", help: "Run a failed command again, up to N more times."),
         OptionSpec(long: "retry-delay", short: nil, value: "<duration>", help: "First pause between attempts (1s; doubling)."),
         OptionSpec(long: "delay", short: nil, value: "<duration>", help: "Start no earlier than DURATION from now."),
+        OptionSpec(long: "log-max", short: nil, value: "<size>", help: "Keep about the newest SIZE bytes of the log (10M, 512K)."),
         OptionSpec(long: "slurm-opt", short: nil, value: "<opt>", help: "Pass OPT to sbatch (--backend slurm).", repeatable: true),
     ],
     example: ["id=$(jobctl spawn -n build -- make -j4)", "jobctl spawn --after \"$id\" -- make test", "jobctl wait \"$id\""],
@@ -49,6 +50,7 @@ func handleSpawn(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
         guard !h.isEmpty else { throw .usage("--on-exit needs a command string") }
         req.onExit = h
     }
+    req.logMax = try logMax(opts, req)
     if req.onSlurm {
         _ = try Backends(store: store).start(req) { id in (try? printOut("\(id)\n")) != nil }
         return 0
@@ -60,6 +62,21 @@ func handleSpawn(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) 
     // so, since the id is the caller's only handle on it.
     try LocalBackend(store: store).startThenExit(req, announce: { id throws(JobctlError) in try printOut("\(id)\n") },
                                                  fail: report)
+}
+
+/// `--log-max SIZE`, else `$JOBCTL_LOG_MAX` for a job that has a log of
+/// jobctl's to cap (not when --stdout names a file and stderr follows it).
+func logMax(_ opts: ParsedOptions, _ req: SpawnRequest) throws(JobctlError) -> Int? {
+    if let v = opts.value("log-max") {
+        guard let n = LogIndex.parseSize(v) else { throw .usage("invalid --log-max '\(v)' (a size of at least 1K: bytes, or with K, M or G)") }
+        guard req.stdoutPath == nil else { throw .usage("--log-max caps the job's own log: not with --stdout FILE") }
+        if req.onSlurm { throw .usage("--log-max is not supported with --backend slurm yet") }
+        return n
+    }
+    guard req.stdoutPath == nil, !req.onSlurm, let e = Processes.environment("JOBCTL_LOG_MAX"), !e.isEmpty else { return nil }
+    let v = String(decoding: e, as: UTF8.self)
+    guard let n = LogIndex.parseSize(v) else { throw .usage("invalid JOBCTL_LOG_MAX '\(v)' (a size of at least 1K: bytes, or with K, M or G)") }
+    return n
 }
 
 /// The jobs an `--after`/`--after-any` names, as ids: each value is one JOB
