@@ -60,13 +60,13 @@ _jobctl() {
         --pool) _jobctl_offer pools; return ;;
         --after|--after-any) _jobctl_offer jobs; return ;;
         --all-named) _jobctl_offer names; return ;;
-        --last|--delay|--retries|--retry-delay|--on-exit) return ;;
+        --last|--delay|--retries|--retry-delay|--on-exit|--log-max) return ;;
         --slots) return ;;
         --stdin) COMPREPLY=($(compgen -W "pipe" -- "$cur")); return ;;
     esac
     local opts=""
     case $sub in
-        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --pool --slots --stdin --after --after-any --delay --retries --retry-delay --on-exit --slurm-opt --help" ;;
+        spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --pool --slots --stdin --after --after-any --delay --retries --retry-delay --on-exit --log-max --slurm-opt --help" ;;
         lock) opts="-t --timeout --shared --help" ;;
         locks) opts="--help" ;;
         pools) opts="--json --help" ;;
@@ -78,7 +78,7 @@ _jobctl() {
         ps) opts="--json -q --quiet --running --finished --failed --last --summary --pool --all-named --help" ;;
         kill) opts="-s --signal --grace --wait --pool --all-named --help" ;;
         wait) opts="-t --timeout --any --progress --no-progress --pool --all-named --help" ;;
-        logs) opts="-f --follow --pool --all-named --help" ;;
+        logs) opts="-f --follow -t --timestamps --stdout --stderr --pool --all-named --help" ;;
         pause|resume|restart) opts="--pool --all-named --help" ;;
         events) opts="-f --follow --json --help" ;;
         rm) opts="--help" ;;
@@ -128,7 +128,7 @@ _jobctl() {
             for ((i = subidx + 1; i < COMP_CWORD; i++)); do
                 case ${COMP_WORDS[i]} in
                     --) ;;
-                    -n|--name|-e|--env|-C|--directory|--stdout|--stderr|--timeout|--owner|--lock|--pool|--slots|--stdin|--after|--after-any|--delay|--retries|--retry-delay|--on-exit) ((i++)); continue ;;
+                    -n|--name|-e|--env|-C|--directory|--stdout|--stderr|--timeout|--owner|--lock|--pool|--slots|--stdin|--after|--after-any|--delay|--retries|--retry-delay|--on-exit|--log-max) ((i++)); continue ;;
                     -*) continue ;;
                 esac
                 COMPREPLY=($(compgen -f -- "$cur")); return

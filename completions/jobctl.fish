@@ -58,6 +58,7 @@ complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l delay -x -d 'Start 
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l retries -x -d 'Run a failed command again, up to N more times'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l retry-delay -x -d 'First pause between attempts'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l on-exit -x -d 'Run the shell command string once the job has ended'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l log-max -x -d 'Keep about the newest SIZE bytes of the log'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l slurm-opt -x -d 'Pass OPT to sbatch (--backend slurm)'
 
 # send
@@ -116,6 +117,9 @@ complete -c jobctl -n '__fish_seen_subcommand_from wait' -l any -d 'Return when 
 complete -c jobctl -n '__fish_seen_subcommand_from wait' -l progress -d 'Show N/M done on stderr'
 complete -c jobctl -n '__fish_seen_subcommand_from wait' -l no-progress -d 'Never show progress'
 complete -c jobctl -n '__fish_seen_subcommand_from logs' -s f -l follow -d 'Keep printing until the job ends'
+complete -c jobctl -n '__fish_seen_subcommand_from logs' -s t -l timestamps -d 'Begin each line with the time it was written'
+complete -c jobctl -n '__fish_seen_subcommand_from logs' -l stdout -d 'Only what the job wrote to standard output'
+complete -c jobctl -n '__fish_seen_subcommand_from logs' -l stderr -d 'Only what the job wrote to standard error'
 complete -c jobctl -n '__fish_seen_subcommand_from rm' -a '(__jobctl_offer finished)'
 complete -c jobctl -n '__fish_seen_subcommand_from prune' -l older-than -x -d 'Only jobs older than DURATION'
 complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs pause resume restart events run lock locks pool pools queue send serve rm prune'

@@ -46,6 +46,7 @@ extension StateStore {
     /// Deletes `logs/ID.log`, as `rm` does and as a failed spawn must.
     public func removeLog(_ id: JobID) {
         dir.removeIfPresent("\(StateStore.logsDir)/\(id).log")
+        dir.removeIfPresent("\(StateStore.logsDir)/\(id).idx")
     }
 
     /// Opens a job's log for reading.
