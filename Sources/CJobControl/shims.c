@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/file.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/time.h>
 #include <sys/signalfd.h>
@@ -184,6 +185,21 @@ ssize_t jc_splice_to_file(int from, int to, int64_t *offset, size_t len) {
     loff_t off = *offset;
     ssize_t n = splice(from, NULL, to, &off, len, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
     *offset = off;
+    return n;
+}
+
+int jc_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int jc_epoll_add(int ep, int fd) {
+    struct epoll_event e = { .events = EPOLLIN, .data.fd = fd };
+    return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
+}
+
+int jc_epoll_ready(int ep, int *fds, int max) {
+    struct epoll_event ev[16];
+    if (max > 16) max = 16;
+    int n = epoll_wait(ep, ev, max, 0);
+    for (int k = 0; k < n; k++) fds[k] = ev[k].data.fd;
     return n;
 }
 

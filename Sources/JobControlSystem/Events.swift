@@ -62,6 +62,25 @@ public struct Inotify: ~Copyable {
     }
 }
 
+/// An epoll instance, for the one thing poll(2) cannot tell: which of
+/// several descriptors became readable first (its ready list keeps the
+/// order). It is itself readable while any of its descriptors is.
+public struct Epoll: ~Copyable {
+    public let fd: FileDescriptor
+    public init() throws(Errno) {
+        fd = FileDescriptor(rawValue: try valueOrErrno("epoll_create1") { jc_epoll_create() })
+    }
+    public func add(_ watched: CInt) throws(Errno) {
+        try nothingOrErrno("epoll_ctl") { jc_epoll_add(fd.rawValue, watched) }
+    }
+    /// The readable descriptors, oldest first, without waiting.
+    public func ready() -> [CInt] {
+        var fds = [CInt](repeating: -1, count: 16)
+        let n = jc_epoll_ready(fd.rawValue, &fds, 16)
+        return n > 0 ? Array(fds[0..<Int(n)]) : []
+    }
+}
+
 /// A monotonic timerfd, non-blocking.
 public struct TimerFD: ~Copyable {
     public let fd: FileDescriptor

@@ -43,6 +43,16 @@ status 1 "logs --stdout of a job whose output went to a file: exit 1" j logs --s
 same "... one line saying why" "$(j logs --timestamps "$id" 2>&1 >/dev/null | wc -l | tr -d ' ')" 1
 status 0 "... plain logs still works" j logs "$id"
 
+# One write to each stream, however late the monitor wakes: the log has
+# them in the order they were made, either way round.
+for k in 1 2 3; do
+    a=$(j spawn -- sh -c 'echo first-err >&2; echo then-out')
+    b=$(j spawn -- sh -c 'echo first-out; echo then-err >&2')
+    j wait "$a" "$b"
+    same "stderr then stdout, in that order ($k)" "$(j logs "$a" | tr '\n' ' ')" "first-err then-out "
+    same "stdout then stderr, in that order ($k)" "$(j logs "$b" | tr '\n' ' ')" "first-out then-err "
+done
+
 # The hook's output is in the log too, each stream known.
 id=$(j spawn --on-exit 'echo hook-out; echo hook-err >&2' -- true)
 j wait "$id"
@@ -55,7 +65,8 @@ same "... its stdout under logs --stdout" "$(j logs --stdout "$id")" hook-out
 line=$(printf '%099d' 0)
 id=$(j spawn --log-max 1M -- sh -c "yes $line | head -c 52428800")
 max=0
-while alive "$(field "$id" pid)" 2>/dev/null; do
+pid=$(field "$id" pid)
+while alive "$pid"; do
     s=$(stat -c %s "$L/$id.log" 2>/dev/null || echo 0)
     [ "$s" -gt "$max" ] && max=$s
 done

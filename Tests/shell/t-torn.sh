@@ -115,7 +115,7 @@ done
 j --state-dir "$D" spawn -C "$T/missing" -- true 2>/dev/null
 j --state-dir "$D" spawn --stdout "$T/made-by-spawn" -- no-such-command-xyz 2>/dev/null
 j --state-dir "$D" spawn --stdin pipe -- no-such-command-xyz 2>/dev/null
-same "failed spawns (127, 126, ELOOP, a directory, -C) leave no log" "$(ls "$D/logs")" "1.log"
+same "failed spawns (127, 126, ELOOP, a directory, -C) leave no log (nor index)" "$(ls "$D/logs" | tr '\n' ' ')" "1.idx 1.log "
 check "... no --stdout file they created" test ! -e "$T/made-by-spawn"
 same "... and no fifo" "$(ls "$D/pipes" 2>/dev/null)" ""
 rm "$D/lock"

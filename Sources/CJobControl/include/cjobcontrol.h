@@ -62,6 +62,14 @@ int jc_pipe_cloexec(int fds[2]);
 /// at `*offset` (advanced), without waiting on the pipe: the bytes, 0 at
 /// EOF, or -1 and errno (EAGAIN: the pipe is empty).
 ssize_t jc_splice_to_file(int from, int to, int64_t *offset, size_t len);
+/// epoll_create1(EPOLL_CLOEXEC).
+int jc_epoll_create(void);
+/// Adds `fd` to `ep` for reading (level-triggered), its number as the data.
+int jc_epoll_add(int ep, int fd);
+/// epoll_wait(2) without waiting: up to `max` ready descriptors into `fds`,
+/// in the order they became ready (the kernel's ready list is first come,
+/// first served); their count, or -1 and errno.
+int jc_epoll_ready(int ep, int *fds, int max);
 /// copy_file_range(2) from `*in_off` of `in` to `*out_off` of `out`.
 ssize_t jc_copy_file_range(int in, int64_t *in_off, int out, int64_t *out_off, size_t len);
 

@@ -34,6 +34,10 @@ final class LogCopier {
     var last: (chunk: LogChunk, at: Int)?
     /// false once splice(2) is refused here (a file system without it).
     var splices = true
+    /// The pipes, for the order they became readable in: copied in that
+    /// order, a job's `echo error >&2; echo done` stays in that order in
+    /// the log even when the monitor wakes after both writes.
+    var epoll: Epoll?
 
     init(store: StateStore, id: JobID, log: consuming FileDescriptor, sources: [(fd: CInt, stream: LogStream)], cap: Int?) {
         self.store = store
@@ -45,6 +49,38 @@ final class LogCopier {
         try? self.log.clearAppend()
         size = (try? self.log.size()) ?? 0
         logical = Int64(size)
+        watchSources()
+    }
+
+    private func watchSources() {
+        epoll = nil
+        guard let e = try? Epoll() else { return }
+        for s in sources { try? e.add(s.fd) }
+        epoll = consume e
+    }
+
+    /// What the monitor polls for the job's output: the epoll instance,
+    /// or the pipes themselves if it could not be made.
+    var pollFDs: [CInt] {
+        if sources.isEmpty { return [] }
+        if let e = epoll?.fd.rawValue { return [e] }
+        return sources.map(\.fd)
+    }
+
+    /// Copies what has arrived, in the order it arrived (`pollFDs` was
+    /// readable).
+    func copyReady() {
+        guard let order = epoll?.ready() else {
+            return copy(ready: ArraySlice(pollReadable(sources.map(\.fd), timeoutNs: 0)))
+        }
+        copy(order: order)
+    }
+
+    private func copy(order: [CInt]) {
+        for fd in order {
+            guard let k = sources.firstIndex(where: { $0.fd == fd }) else { continue }
+            if copy(sources[k], limit: 16) { FileDescriptor(rawValue: fd).close(); sources.remove(at: k) }
+        }
     }
 
     deinit { for s in sources { FileDescriptor(rawValue: s.fd).close() } }
@@ -63,9 +99,10 @@ final class LogCopier {
     func replaceSources(_ new: [(fd: CInt, stream: LogStream)]) {
         for s in sources { FileDescriptor(rawValue: s.fd).close() }
         sources = new
+        watchSources()
     }
 
-    var descriptors: [CInt] { [log.rawValue, index.rawValue] + sources.map(\.fd) }
+    var descriptors: [CInt] { [log.rawValue, index.rawValue, epoll?.fd.rawValue].compactMap { $0 } + sources.map(\.fd) }
 
     /// Copies what the ready pipes hold (`ready[k]` for `sources[k]`), a
     /// bounded amount each, so that the monitor's other work is not starved
@@ -81,6 +118,7 @@ final class LogCopier {
     /// Everything the pipes hold now: before the job's end is recorded, so
     /// that `wait` then `logs` shows all the job wrote.
     func drain() {
+        if let order = epoll?.ready() { copy(order: order) }
         copy(ready: ArraySlice(repeating: true, count: sources.count))
         for s in sources { _ = copy(s, limit: Int.max) }
     }
@@ -216,13 +254,13 @@ final class LogCopier {
     func pump(until fd: CInt?, timeoutNs: Int64?) -> Bool {
         let deadline = timeoutNs.map { monotonicNow() + $0 }
         while true {
-            let watched = (fd.map { [$0] } ?? []) + sources.map(\.fd)
-            if watched.isEmpty { return false }
+            if fd == nil && sources.isEmpty { return false }
+            let watched = (fd.map { [$0] } ?? []) + pollFDs
             let left = deadline.map { $0 - monotonicNow() }
             if let l = left, l <= 0 { return false }
             let ready = pollReadable(watched, timeoutNs: left)
             if fd != nil && ready[0] { return true }
-            copy(ready: ready[(fd == nil ? 0 : 1)...])
+            if ready.dropFirst(fd == nil ? 0 : 1).contains(true) { copyReady() }
         }
     }
 

@@ -15,9 +15,9 @@ extension Monitor {
             let owner = ownerPidfd?.rawValue
             if let o = owner { fds.append(o) }
             let output = fds.count
-            fds += copier?.sources.map(\.fd) ?? []
+            fds += copier?.pollFDs ?? []
             let ready = pollReadable(fds, timeoutNs: nil)
-            if fds.count > output { copier?.copy(ready: ready[output...]) }
+            if ready[output...].contains(true) { copier?.copyReady() }
             if ready[0] { drainSignals() }
             if ready[1] {
                 timeoutTimer.drain()
