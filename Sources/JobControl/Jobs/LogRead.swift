@@ -132,7 +132,9 @@ func copyIndexedLog(store: StateStore, job: Job, reading: LogReading, follow: Bo
             try source.newPieces { (c, bytes) throws(JobctlError) in try lines.add(bytes, c.stream, c.micros) }
             guard source.wasCut else { return }
             let missed = source.reopen()
-            if missed > 0 { try lines.write(LogIndex.header(dropped: missed)) }
+            // Said on a line of its own, after what was printed of a line
+            // the cut then took.
+            if missed > 0 { try lines.write((lines.midLine ? [UInt8(ascii: "\n")] : []) + LogIndex.header(dropped: missed)) }
         }
     }
     // Plain, followed, capped: the file's own first line, as `cat` shows it.
@@ -175,8 +177,12 @@ struct LineStamper {
         self.out = out
     }
 
-    func write(_ bytes: [UInt8]) throws(JobctlError) {
+    /// The last byte written was not a newline.
+    var midLine = false
+
+    mutating func write(_ bytes: [UInt8]) throws(JobctlError) {
         try attempt("cannot write output") { () throws(Errno) in try writeAll(fd: out, bytes) }
+        if let b = bytes.last { midLine = b != UInt8(ascii: "\n") }
     }
 
     mutating func add(_ bytes: [UInt8], _ stream: LogStream, _ micros: Int64) throws(JobctlError) {
