@@ -47,4 +47,22 @@ j pause "$(j spawn -n p -- sleep 100)" 2>/dev/null
 for want in spawned started paused; do read -r l <&3; got=$(echo "$l" | sed 's/.*"event":"\([a-z]*\)".*/\1/'); same "... $want" "$got" "$want"; done
 kill "$f"; exec 3<&-
 j kill --all-named p
+# A lost job (its monitor SIGKILLed, then the job ends): no record is left,
+# yet events tells it, with --follow as it happens.
+r=$(fifo lost-go)
+lid=$(j spawn -- sh -c "read x < $r")
+j events --follow --json > "$T/lost.ev" &
+epid=$!
+m=$(j spawn -- true)
+k=0; until grep -q "\"id\":$m," "$T/lost.ev" 2>/dev/null || [ $k -ge 5000 ]; do k=$((k + 1)); done
+kill -KILL "$(field "$lid" monitor)"
+echo go > "$r"
+k=0; until grep -q "\"id\":$lid,\"event\":\"lost\"" "$T/lost.ev" 2>/dev/null || [ $k -ge 50000 ]; do k=$((k + 1)); done
+kill "$epid"; wait "$epid" 2>/dev/null
+same "events --follow: lost, once the job whose monitor was SIGKILLed has ended" \
+    "$(grep -c "\"id\":$lid,\"event\":\"lost\"" "$T/lost.ev")" 1
+same "... ps agrees" "$(field "$lid" state)" lost
+same "events (the history): lost last, with no time" "$(j events "$lid" | tail -n 1 | cut -d' ' -f1,3)" "- lost"
+same "... in JSON, time null" "$(j events --json "$lid" | tail -n 1 | python3 -c 'import json,sys; e=json.loads(sys.stdin.read()); print(e["time"], e["event"])')" "None lost"
+
 finish

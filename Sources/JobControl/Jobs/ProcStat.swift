@@ -152,6 +152,21 @@ func pin(_ pid: Int32, start: UInt64) -> Pin {
     }
 }
 
+extension Job {
+    /// A pidfd of this local job's monitor while it is the same process:
+    /// readable once the monitor has ended (`events --follow` learns of a
+    /// job lost that way). nil for a cluster job or a monitor already gone.
+    public var monitorPidfd: FileDescriptor? {
+        slurmID != nil || onSlurm ? nil : pidfdIfSame(monitor, start: monitorStart)
+    }
+    /// The same for the job's own process (a job whose monitor is gone
+    /// runs on until it ends, and is lost only then).
+    public var leaderPidfd: FileDescriptor? {
+        guard slurmID == nil && !onSlurm, let p = pid else { return nil }
+        return pidfdIfSame(p, start: pidStart)
+    }
+}
+
 /// `pin`, for callers to whom a process that cannot be looked at is as good
 /// as gone (they never act on it).
 func pidfdIfSame(_ pid: Int32, start: UInt64) -> FileDescriptor? {

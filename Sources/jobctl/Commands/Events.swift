@@ -63,16 +63,31 @@ func handleEvents(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError)
     let json = opts.has("json")
     var names: [JobID: [UInt8]] = [:]
     var out = Stdout()
+    // Jobs that have ended on record, and the jobs started meanwhile (whose
+    // monitors `--follow` watches).
+    var ended = Set<JobID>()
+    var started: [Job] = []
+    func write(_ e: JobEvent) throws(JobctlError) {
+        try out.write(json ? eventJSON(e, names[e.id]) : Array(eventLine(e, names[e.id]).utf8))
+    }
     func emit(_ records: [Records.Decoded]) throws(JobctlError) {
         for r in records {
+            if case .event(.start(let j)) = r { started.append(j) }
             for e in events(of: r, names: &names) where only?.contains(e.id) ?? true {
-                try out.write(json ? eventJSON(e, names[e.id]) : Array(eventLine(e, names[e.id]).utf8))
+                if ["exited", "killed", "skipped", "removed"].contains(e.event) { ended.insert(e.id) }
+                try write(e)
             }
         }
     }
     if !opts.has("follow") {
         var tail = TailReader(store: store, fromStart: true)
         try emit(tail.newRecords())
+        // A lost job left no record (nothing was left to write one): its
+        // event is told last, without a time, as `ps` would tell it now.
+        let unended = try store.loadAll().jobs.filter { $0.exit == nil && only?.contains($0.id) ?? true }
+        for (j, st) in Backends(store: store).current(unended) where st == .lost {
+            try write(JobEvent(time: nil, id: j.id, event: "lost"))
+        }
         try out.flush()
         return 0
     }
@@ -82,11 +97,42 @@ func handleEvents(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError)
     var tail = TailReader(store: store, fromStart: true)
     for r in tail.newRecords() { _ = events(of: r, names: &names) }
     let watch = try store.watchRecords()
+    // Each running job's monitor: one that ends without the job's end on
+    // record has lost it (a monitor SIGKILLed); the job is lost once its
+    // own process has ended too, told as that is noticed.
+    var monitors = Descriptors()
+    var monitored: [Job] = []
+    func follow(_ jobs: [Job]) {
+        for j in jobs where j.exit == nil && (only?.contains(j.id) ?? true) {
+            guard let fd = j.monitorPidfd else { continue }
+            monitors.append(fd)
+            monitored.append(j)
+        }
+    }
+    follow(try store.loadAll().jobs)
     while true {
         try emit(tail.newRecords(skipCompacted: true))
+        follow(started)
+        started = []
         try out.flush()
-        _ = pollReadable([watch.fd.rawValue], timeoutNs: nil)
+        let ready = monitors.pollReadable(after: [watch.fd.rawValue], timeoutNs: nil)
         watch.drain()
+        let gone = Array(ready.dropFirst())
+        guard gone.contains(true) else { continue }
+        // A monitor writes the job's end before it exits: read it first.
+        try emit(tail.newRecords(skipCompacted: true))
+        var leaders: [Job] = []
+        for (k, j) in monitored.enumerated() where gone[k] && !ended.contains(j.id) {
+            if let fd = j.leaderPidfd {
+                monitors.append(fd)
+                leaders.append(j)
+                continue
+            }
+            ended.insert(j.id)
+            try write(JobEvent(time: wallClockMicros(), id: j.id, event: "lost"))
+        }
+        monitored = monitored.enumerated().filter { !gone[$0.offset] }.map(\.element) + leaders
+        monitors.close(where: gone)
     }
 }
 
