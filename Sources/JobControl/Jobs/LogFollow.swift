@@ -8,7 +8,7 @@ public func copyLog(store: StateStore, job: Job, follow: Bool, reading: LogReadi
     // after each cut: read through the index.
     if !reading.isPlain || (follow && job.logMax != nil && job.exit == nil) {
         guard job.slurmID == nil && !job.onSlurm, job.log.first != UInt8(ascii: "/") else { throw IndexedLog.noIndex(job.id) }
-        let ender = pidfdIfSame(job.monitor, start: job.monitorStart) ?? job.pid.flatMap { pidfdIfSame($0, start: job.pidStart) }
+        let ender = endOf(job)
         return try copyIndexedLog(store: store, job: job, reading: reading, follow: follow, ended: ender.number, to: out)
     }
     let log = try store.openLog(job)
@@ -41,7 +41,7 @@ public func copyLog(store: StateStore, job: Job, follow: Bool, reading: LogReadi
         }
     }
     // The end of the job: its monitor ending, or the leader if orphaned.
-    let ender = pidfdIfSame(job.monitor, start: job.monitorStart) ?? job.pid.flatMap { pidfdIfSame($0, start: job.pidStart) }
+    let ender = endOf(job)
     guard let end = ender else { try drain(); return }
     while true {
         // Also watch our own output: once its reader is gone (`logs -f |
@@ -52,6 +52,12 @@ public func copyLog(store: StateStore, job: Job, follow: Bool, reading: LogReadi
         try drain()
         if ready[1] != 0 { try drain(); return }
     }
+}
+
+/// What ends a local job's output: its monitor ending, or its leader if
+/// the monitor is gone; nil once both are.
+func endOf(_ job: Job) -> FileDescriptor? {
+    pidfdIfSame(job.monitor, start: job.monitorStart) ?? job.pid.flatMap { pidfdIfSame($0, start: job.pidStart) }
 }
 
 /// Copies what job `id`'s open log holds past where it was read to `out`.

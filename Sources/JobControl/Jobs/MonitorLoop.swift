@@ -56,6 +56,7 @@ extension Monitor {
             }
             if let (e, _) = ended {
                 if recorded && !hasLeftovers() {
+                    // What the job's leftovers wrote after its end was recorded.
                     copier?.drain()
                     stopStandby()
                     if job.stdinPipe { store.dir.removeIfPresent("\(Pipes.dir)/\(job.id)") }
