@@ -81,9 +81,12 @@ func spawnRequest(_ opts: ParsedOptions) throws(JobctlError) -> SpawnRequest {
         r.stdinPipe = true
     }
     if let s = opts.value("slots") {
-        guard r.pool != nil else { throw .usage("--slots goes with --pool") }
-        guard let n = Int(s), n >= 1, n <= 100_000 else { throw .usage("invalid --slots '\(s)' (a whole number from 1)") }
-        r.slots = n
+        guard r.pool != nil || r.lock != nil else { throw .usage("--slots goes with --pool or --lock") }
+        guard r.pool == nil || r.lock == nil else {
+            throw .usage("--slots with both --pool and --lock: set the pool's with 'jobctl pool slots'")
+        }
+        let n = try slotCount(s)
+        if r.pool != nil { r.slots = n } else { r.lockSlots = n }
     }
     return r
 }
@@ -135,4 +138,10 @@ func selectedJobs(_ opts: ParsedOptions, _ store: StateStore) throws(JobctlError
         if seen.insert(j.id).inserted { out.append(j) }
     }
     return out.sorted { $0.id < $1.id }
+}
+
+/// A number of slots, for a pool or a lock: 1 to 100,000.
+func slotCount(_ s: String) throws(JobctlError) -> Int {
+    guard let n = Int(s), n >= 1, n <= 100_000 else { throw .usage("invalid --slots '\(s)' (a whole number from 1)") }
+    return n
 }

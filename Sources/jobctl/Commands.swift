@@ -4,7 +4,8 @@ import JobControl
 /// and its handler. The order is the order of `jobctl --help`.
 let commands: [CommandSpec] = [
     spawnCommand, psCommand, killCommand, waitCommand, logsCommand, pauseCommand, resumeCommand, restartCommand, eventsCommand, runCommand, lockCommand,
-    locksCommand, poolCommand, poolsCommand, queueCommand, sendCommand, serveCommand, rmCommand, pruneCommand,
+    locksCommand, poolCommand, poolsCommand, queueCommand, valueCommand,
+    valuesCommand, eventCommand, sendCommand, serveCommand, rmCommand, pruneCommand,
 ]
 
 /// The subcommand called `name`, or a usage error suggesting the nearest.

@@ -24,6 +24,8 @@ struct CommandSpec {
     var commandFollows = false
     /// kill: `-9`, `-TERM`, `-SIGKILL` name a signal.
     var signalShorthand = false
+    /// value: `-7` is a number, not an option.
+    var negativeNumbers = false
     /// Does what the subcommand is for; returns the exit status.
     let handler: Handler
 
@@ -117,7 +119,7 @@ func parse(_ rawArgs: [[UInt8]], _ spec: CommandSpec) throws(JobctlError) -> Par
                 throw .usage("unknown option '--\(name)'")
             }
             try take(o, inline)
-        } else if a.hasPrefix("-") && a.count > 1 {
+        } else if a.hasPrefix("-") && a.count > 1 && !(spec.negativeNumbers && a.dropFirst().allSatisfy(\.isASCII) && Int64(a) != nil) {
             if spec.signalShorthand, out.signalShorthand == nil, let c = a.dropFirst().first,
                c.isNumber || (c.isUppercase) || (c.isLetter && c != "s" && c != "h") {
                 out.signalShorthand = String(a.dropFirst())

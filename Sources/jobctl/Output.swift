@@ -77,9 +77,9 @@ let minimumCommand = 8
 
 /// The `locks` table: each lock with who holds it and who waits for it.
 func renderLocks(_ locks: [NamedLocks.Holder]) -> String {
-    var cells = [["NAME", "MODE", "HOLDERS", "WAITERS"]]
+    var cells = [["NAME", "MODE", "SLOTS", "HOLDERS", "WAITERS"]]
     for l in locks {
-        cells.append([printable(l.name), l.holders.isEmpty ? "free" : l.mode,
+        cells.append([printable(l.name), l.holders.isEmpty ? "free" : l.mode, "\(l.slots)",
                       l.holders.isEmpty ? "-" : l.holders.map(String.init).joined(separator: ","),
                       l.waiters.isEmpty ? "-" : l.waiters.map(String.init).joined(separator: ",")])
     }
@@ -128,6 +128,7 @@ func jsonLine(_ j: Job, _ st: JobState, waitingFor: [JobID] = [], into w: inout 
         if let t = j.notBefore, t > wallClockMicros() { w.timestamp("until", micros: t) }
         if !waitingFor.isEmpty { w.field("jobs", waitingFor) }
         if let pool = j.pool { w.field("pool", pool) }
+        if j.waitsForLock, let l = j.lock { w.field("lock", l) }
         w.endObject()
     } else {
         w.null("waiting_for")

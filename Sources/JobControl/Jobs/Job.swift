@@ -161,7 +161,9 @@ public struct Job: Sendable {
     /// Every job it waits for, `--after` then `--after-any`.
     public var dependencies: [JobID] { after + afterAny }
     /// Does it wait before it starts (a pool, dependencies)?
-    public var startsQueued: Bool { pool != nil || !dependencies.isEmpty || notBefore != nil }
+    public var startsQueued: Bool { pool != nil || !dependencies.isEmpty || notBefore != nil || waitsForLock }
+    /// `--lock` (not `--shared`): the job queues in the lock's line, in its monitor.
+    public var waitsForLock: Bool { lock != nil && !lockShared }
 
     public init(id: JobID, name: [UInt8]) {
         self.id = id

@@ -225,16 +225,20 @@ final class Monitor {
         // The job holds its slot too: the slot is free only once the job's
         // last process is gone, even if this monitor is killed first.
         if job.pool != nil {
-            let turn = waitForTurn()
+            let turn = waitForTurn(lock: nil)
             switch consume turn {
             case .slot(let held): slot = consume held
-            case .failed(let error):
-                // The pool could not be used: the command never runs, and its
-                // log says why, as for a command that cannot run (126).
-                writeString(stderr, "jobctl: \(error.message)\n")
-                neverRan(ExitStatus(code: 126))
-            case .killed:
-                neverRan(.skipped(Monitor.killedWhileQueued))
+            case .failed(let error): cannotQueue(error, stderr: stderr)
+            case .killed: neverRan(.skipped(Monitor.killedWhileQueued))
+            }
+        }
+        // Then the lock's line (a pool slot is held while it waits).
+        if job.waitsForLock {
+            let turn = waitForTurn(lock: job.lock)
+            switch consume turn {
+            case .slot(let held): lock = consume held
+            case .failed(let error): cannotQueue(error, stderr: stderr)
+            case .killed: neverRan(.skipped(Monitor.killedWhileQueued))
             }
         }
         let pid: Int32
@@ -252,10 +256,13 @@ final class Monitor {
         }
         ran(pid, group: true)
         let again = keepForRetries(env: env, cwd: cwd, stdin: stdin, stdout: stdout, stderr: stderr)
+        let holders = [ProcessIdentity(pid: job.monitor, start: job.monitorStart), ProcessIdentity(pid: pid, start: job.pidStart)]
         switch slot {
-        case .some(let s):
-            Pools.writeHolders(s, [ProcessIdentity(pid: job.monitor, start: job.monitorStart),
-                                   ProcessIdentity(pid: pid, start: job.pidStart)])
+        case .some(let s): Pools.writeHolders(s, holders)
+        case .none: break
+        }
+        switch lock {
+        case .some(let l): Pools.writeHolders(l, holders)
         case .none: break
         }
         job.started = wallClockMicros()
@@ -341,13 +348,26 @@ final class Monitor {
         case failed(JobctlError)
     }
 
-    /// Waits in the pool's line, answering kill requests meanwhile.
-    func waitForTurn() -> Turn {
+    /// The pool or the lock could not be used: the command never runs,
+    /// and its log says why, as for a command that cannot run (126).
+    func cannotQueue(_ error: JobctlError, stderr: CInt) -> Never {
+        writeString(stderr, "jobctl: \(error.message)\n")
+        neverRan(ExitStatus(code: 126))
+    }
+
+    /// Waits in the pool's line, or with `lock` the lock's, answering kill
+    /// requests meanwhile.
+    func waitForTurn(lock: [UInt8]?) -> Turn {
         var watched = [signals.fd.rawValue]
         if let o = ownerPidfd?.rawValue { watched.append(o) }
+        func interrupted(_ ready: [Bool]) -> Bool {
+            killedWhileQueued(signalsReady: ready[0], ownerGone: ready.count > 1 && ready[1])
+        }
         do throws(JobctlError) {
-            let held = try Pools(store: store).waitForSlot(pool: job.pool!, id: job.id, extraFDs: watched) { ready in
-                killedWhileQueued(signalsReady: ready[0], ownerGone: ready.count > 1 && ready[1])
+            let held = if let name = lock {
+                try Semaphores(store: store).acquire(name, id: job.id, extraFDs: watched, deadline: nil, interrupted: interrupted)
+            } else {
+                try Pools(store: store).waitForSlot(pool: job.pool!, id: job.id, extraFDs: watched, interrupted: interrupted)
             }
             guard let h = held else { return .killed }
             return .slot(h)
@@ -367,6 +387,13 @@ final class Monitor {
         case .success(let p): pid = p
         }
         ran(pid, group: false)
+        // The lock's line wakes for the end of either holder of the slot.
+        switch lock {
+        case .some(let l):
+            Pools.writeHolders(l, [ProcessIdentity(pid: Processes.current, start: ProcStat.read(Processes.current)?.startTime ?? 0),
+                                   ProcessIdentity(pid: pid, start: job.pidStart)])
+        case .none: break
+        }
         do throws(JobctlError) { try recordStart() } catch {
             try? Processes.signal(pid, SignalNumber.kill)
             _ = Processes.reap(pid, wait: true)

@@ -23,6 +23,8 @@ public struct SpawnRequest {
     public var pool: [UInt8]?
     /// Set the pool's size (remembered for later spawns).
     public var slots: Int?
+    /// Set the lock's number of holders (`--lock NAME --slots N`).
+    public var lockSlots: Int?
     /// stdin is a fifo that `send` writes to, instead of /dev/null.
     public var stdinPipe = false
     /// A descriptor (not owned) to be the job's stdin and stdout, such as a
@@ -206,7 +208,8 @@ public struct Spawner {
             try FileDescriptor.open(Array("/dev/null".utf8), .readWrite)
         }
 
-        // The lock first: the job starts only once it is held.
+        // A shared lock first: the job starts only once it is held. (An
+        // exclusive one is waited for by the queued job's monitor.)
         let lock = try takeLock(request)
 
         let id = try store.allocateID()
@@ -251,6 +254,7 @@ public struct Spawner {
             cleanups.append { [store] in store.dir.removeIfPresent("\(Pipes.dir)/\(id)") }
         }
         if let pool = request.pool, let n = request.slots { try Pools(store: store).setSize(pool, n) }
+        if let name = request.lock, let n = request.lockSlots { try Semaphores(store: store).setSize(name, n) }
         let env = environment(id: id, name: job.name, extra: request.environment)
 
         let status = try attempt("cannot create a pipe") { () throws(Errno) in try Pipe() }
@@ -360,9 +364,10 @@ public struct Spawner {
                         stderr: errors ?? capture?.write(.stderr) ?? output!, report: report)
     }
 
-    /// Takes the request's named lock, if any, waiting as it says.
+    /// Takes the request's shared lock, if any, waiting as it says
+    /// (flock's order, outside the line of exclusive holders).
     func takeLock(_ request: SpawnRequest) throws(JobctlError) -> FileDescriptor? {
-        guard let name = request.lock else { return nil }
+        guard let name = request.lock, request.sharedLock else { return nil }
         let locks = NamedLocks(store: store)
         let fd = try locks.open(name)
         try locks.acquire(fd, shared: request.sharedLock, timeout: request.lockTimeout)
@@ -388,8 +393,16 @@ public struct Spawner {
         if insideDaemonJob() { throw Spawner.daemonRefusal }
         let own = try owner(request)
         let cwd = try Spawner.recordedDirectory(request.directory)
-        let lock = try takeLock(request)
+        // The id first: it is the place in the lock's line.
         let id = try store.allocateID()
+        let lock: FileDescriptor?
+        if let name = request.lock, !request.sharedLock {
+            let sem = Semaphores(store: store)
+            if let n = request.lockSlots { try sem.setSize(name, n) }
+            lock = try sem.acquire(name, id: id, deadline: request.lockTimeout.map { monotonicNow() + $0 })
+        } else {
+            lock = try takeLock(request)
+        }
         var job = Job(id: id, name: request.name ?? Spawner.defaultName(request.command[0]))
         job.owner = own.pid
         job.ownerStart = own.start

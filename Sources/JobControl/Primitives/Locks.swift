@@ -39,18 +39,27 @@ public struct NamedLocks {
     public struct Holder: Equatable {
         public var name: [UInt8]
         public var mode: String  // "exclusive" or "shared"
+        public var slots: Int
         public var holders: [Int32]
         public var waiters: [Int32]
     }
 
     /// Who holds and who waits for each lock, from /proc/locks (the kernel's
-    /// own table, matched to the lock files by inode).
+    /// own table, matched to the lock files by inode): holders of any of
+    /// its slots; waiters in its line (each holds its place's lock) and
+    /// --shared ones blocked in flock.
     public func list() -> [Holder] {
         var byInode: [UInt64: Int] = [:]
+        // The places in lines: their holders are waiters.
+        var places: Set<UInt64> = []
         var out: [Holder] = []
         for e in (try? store.dir.entries(of: NamedLocks.dir)) ?? [] {
-            byInode[e.inode] = out.count
-            out.append(Holder(name: e.name, mode: "-", holders: [], waiters: []))
+            let k: Int = out.count
+            byInode[e.inode] = k
+            let line = Semaphores(store: store).files(e.name)
+            for i in line.slots { byInode[i] = k }
+            for i in line.places { byInode[i] = k; places.insert(i) }
+            out.append(Holder(name: e.name, mode: "-", slots: line.size, holders: [], waiters: []))
         }
         if let text = try? FileDescriptor.open(Array("/proc/locks".utf8), .readOnly).readAll() {
             for line in text.split(separator: 10) {
@@ -61,7 +70,11 @@ public struct NamedLocks {
                 guard type + 4 < w.count, let pid = Int32(w[type + 3]) else { continue }
                 let id = w[type + 4].split(separator: ":")
                 guard id.count == 3, let ino = UInt64(id[2]), let k = byInode[ino] else { continue }
-                if waiting { out[k].waiters.append(pid) } else {
+                if places.contains(ino) {
+                    if !waiting { out[k].waiters.append(pid) }
+                } else if waiting {
+                    out[k].waiters.append(pid)
+                } else {
                     out[k].holders.append(pid)
                     out[k].mode = w[type + 2] == "WRITE" ? "exclusive" : "shared"
                 }

@@ -26,9 +26,13 @@ public struct Pools {
 
     /// Remembers the pool's size for this and later spawns.
     public func setSize(_ name: [UInt8], _ n: Int) throws(JobctlError) {
-        let p = try openPool(name)
+        try Pools.writeSize(try openPool(name), n, shown: "pool \(display(name))")
+    }
+
+    /// Writes `size` by a rename, which wakes the head of the line.
+    static func writeSize(_ p: borrowing FileDescriptor, _ n: Int, shown: String) throws(JobctlError) {
         let tmp = "size.\(Processes.current)"
-        try attempt("cannot set the size of pool \(display(name))") { () throws(Errno) in
+        try attempt("cannot set the size of \(shown)") { () throws(Errno) in
             let f = try p.open(tmp, [.writeOnly, .create, .truncate])
             try f.writeAll(Array("\(n)\n".utf8))
             try p.rename(tmp, to: "size")
@@ -95,7 +99,12 @@ public struct Pools {
     }
 
     static func readHolders(_ p: borrowing FileDescriptor, _ file: String) -> [ProcessIdentity] {
-        guard let f = try? p.open(file, .readOnly), let b = try? f.readAll() else { return [] }
+        guard let f = try? p.open(file, .readOnly) else { return [] }
+        return readHolders(f)
+    }
+
+    static func readHolders(_ f: borrowing FileDescriptor) -> [ProcessIdentity] {
+        guard let b = try? f.read(at: 0, count: 4096) else { return [] }
         return String(decoding: b, as: UTF8.self).split(separator: "\n").compactMap { line in
             let w = line.split(separator: " ")
             guard w.count >= 2, let pid = Int32(w[0]), let st = UInt64(w[1]) else { return nil }
@@ -122,18 +131,28 @@ public struct Pools {
     /// pool cannot be used: a job must not wait on a line it is not in.
     func waitForSlot(pool name: [UInt8], id: JobID, extraFDs: [CInt],
                      interrupted: ([Bool]) -> Bool) throws(JobctlError) -> FileDescriptor? {
-        let shown = display(name)
-        let p = try openPool(name)
-        let mutex = try attempt("cannot open the lock of pool \(shown)") { () throws(Errno) in try p.open(".lock", [.readWrite, .create]) }
+        try Pools.waitInLine(try openPool(name), shown: "pool \(display(name))", id: id,
+                             slotName: { Array("slot.\($0)".utf8) }, extraFDs: extraFDs, deadline: nil, interrupted: interrupted)
+    }
+
+    /// The line of a pool or a semaphore, in directory `p`: `id` waits for
+    /// its turn (ids in increasing order) and a free slot among the
+    /// `size` slots, the files `slotName(0)`, `slotName(1)`... in `p`.
+    /// Returns the slot, held; nil if `interrupted` said to give up; throws
+    /// `.timedOut` once past `deadline` (monotonic ns).
+    static func waitInLine(_ p: borrowing FileDescriptor, shown: String, id: JobID,
+                           slotName: (Int) -> [UInt8], extraFDs: [CInt], deadline: Int64?,
+                           interrupted: ([Bool]) -> Bool) throws(JobctlError) -> FileDescriptor? {
+        let mutex = try attempt("cannot open the lock of \(shown)") { () throws(Errno) in try p.open(".lock", [.readWrite, .create]) }
         let mine = "wait.\(id)"
-        let place = try attempt("cannot queue in pool \(shown)") { () throws(Errno) in
+        let place = try attempt("cannot queue in \(shown)") { () throws(Errno) in
             let f = try p.open(mine, [.readWrite, .create])
             try f.lock(.exclusive)
             return f
         }
         Pools.writeHolder(place)
         defer { p.removeIfPresent(mine) }
-        let inotify = try attempt("cannot watch pool \(shown)") { () throws(Errno) in try Inotify() }
+        let inotify = try attempt("cannot watch \(shown)") { () throws(Errno) in try Inotify() }
         var wd: Int32?
         // A slot still locked though every process recorded as holding it
         // has ended: a job whose monitor was killed, whose leftovers still
@@ -146,7 +165,7 @@ public struct Pools {
             var watch: [ProcessIdentity] = []
             var orphaned = false
             var paused = false
-            try attempt("cannot lock pool \(shown)") { () throws(Errno) in
+            try attempt("cannot lock \(shown)") { () throws(Errno) in
                 try mutex.lock(.exclusive)
                 defer { try? mutex.unlock() }
                 // My predecessor: the nearest lower id still waiting (its lock held).
@@ -161,18 +180,19 @@ public struct Pools {
                 // A paused pool starts nothing: the head waits for its resume.
                 if Pools.isPaused(p) { paused = true; return }
                 for k in 0..<Pools.size(p) {
-                    let f = try p.open("slot.\(k)", [.readWrite, .create])
+                    let f = try p.open(slotName(k), [.readWrite, .create])
                     if try f.tryLock(.exclusive) {
                         Pools.writeHolder(f)
                         slot = consume f
                         break
                     }
-                    let holders = Pools.readHolders(p, "slot.\(k)")
+                    let holders = Pools.readHolders(f)
                     if !holders.contains(where: { ProcStat.mayBeAlive($0.pid, start: $0.start) }) { orphaned = true }
                     watch += holders
                 }
             }
             if slot != nil { return slot.take() }
+            if let d = deadline, monotonicNow() >= d { throw .timedOut }
 
             // Sleep until something that could change the answer happens.
             if let w = wd { inotify.unwatch(w) }
@@ -189,14 +209,16 @@ public struct Pools {
                     wd = try inotify.watch(p, .movedTo)
                 }
             } catch {
-                throw .system("cannot watch pool \(shown)", error)
+                throw .system("cannot watch \(shown)", error)
             }
             // Resumed between the look and the watch: look again.
             if paused && !Pools.isPaused(p) { continue }
             var pidfds = Descriptors()
             for h in watch { if let fd = pidfdIfSame(h.pid, start: h.start) { pidfds.append(fd) } }
             if pred != nil && pidfds.isEmpty { continue }  // the predecessor ended: look again
-            let ready = pidfds.pollReadable(after: extraFDs + [inotify.fd.rawValue], timeoutNs: orphaned ? orphanPause : nil)
+            let left = deadline.map { max(0, $0 - monotonicNow()) }
+            let pause = orphaned ? min(orphanPause, left ?? orphanPause) : left
+            let ready = pidfds.pollReadable(after: extraFDs + [inotify.fd.rawValue], timeoutNs: pause)
             orphanPause = orphaned ? min(orphanPause * 2, 1_000_000_000) : 10_000_000
             inotify.drain()
             if interrupted(Array(ready.prefix(extraFDs.count))) { return nil }
