@@ -60,6 +60,8 @@ func spawnRequest(_ opts: ParsedOptions) throws(JobctlError) -> SpawnRequest {
     r.directory = opts.raw("directory")
     if r.directory == [] { throw .usage("-C needs a directory") }
     r.stdoutPath = opts.raw("stdout")
+    // `--stdout pipe`: for recv, through the log (a file named pipe: ./pipe).
+    if r.stdoutPath == Array("pipe".utf8) { r.stdoutPath = nil; r.stdoutPipe = true }
     r.stderrPath = opts.raw("stderr")
     if r.stdoutPath == [] || r.stderrPath == [] { throw .usage("--stdout and --stderr need a file") }
     r.timeout = try duration(opts, "timeout")

@@ -5,7 +5,7 @@ import JobControl
 let commands: [CommandSpec] = [
     spawnCommand, psCommand, killCommand, waitCommand, logsCommand, pauseCommand, resumeCommand, restartCommand, eventsCommand, runCommand, lockCommand,
     locksCommand, poolCommand, poolsCommand, queueCommand, valueCommand,
-    valuesCommand, eventCommand, sendCommand, serveCommand, rmCommand, pruneCommand,
+    valuesCommand, eventCommand, sendCommand, recvCommand, serveCommand, rmCommand, pruneCommand,
 ]
 
 /// The subcommand called `name`, or a usage error suggesting the nearest.

@@ -127,6 +127,11 @@ public struct Job: Sendable {
         get { extras?.lockShared ?? false }
         set { editExtras().lockShared = newValue }
     }
+    /// Its stdout can be read line by line with `recv` (`spawn --stdout pipe`).
+    public var stdoutPipe: Bool {
+        get { extras?.stdoutPipe ?? false }
+        set { editExtras().stdoutPipe = newValue }
+    }
     /// `--on-exit`: run with /bin/sh -c once the end is recorded.
     public var onExit: [UInt8]? {
         get { extras?.onExit ?? nil }
@@ -190,6 +195,7 @@ final class JobExtras: @unchecked Sendable {
     var stderrPath: [UInt8]? = nil
     var lock: [UInt8]? = nil
     var lockShared: Bool = false
+    var stdoutPipe: Bool = false
     var onExit: [UInt8]? = nil
     var retries: Int = 0
     var retryDelayNs: Int64 = 1_000_000_000
@@ -208,6 +214,7 @@ final class JobExtras: @unchecked Sendable {
         c.stderrPath = stderrPath
         c.lock = lock
         c.lockShared = lockShared
+        c.stdoutPipe = stdoutPipe
         c.onExit = onExit
         c.retries = retries
         c.retryDelayNs = retryDelayNs

@@ -84,17 +84,24 @@ final class IndexedLog {
             if consistent { break }
         }
         let missed = max(0, dropped - position)
-        position = max(position, dropped)
         // Skip the entries for what was read already.
+        seek(to: position)
+        return missed
+    }
+
+    /// Reads from logical offset `at` on (or what was kept of it).
+    func seek(to at: Int64) {
+        position = max(at, dropped)
         while let b = try? index.read(at: entry * LogChunk.size, count: LogChunk.size), b.count == LogChunk.size,
               LogChunk(b, at: 0).end <= position {
             entry += 1
         }
-        return missed
     }
 
-    /// The pieces indexed since the last call, with their bytes.
-    func newPieces(_ each: (LogChunk, [UInt8]) throws(JobctlError) -> Void) throws(JobctlError) {
+    /// The pieces indexed since the last call, with their bytes (those of
+    /// logical offsets `c.end - bytes.count ..< c.end`), until `each`
+    /// returns false.
+    func newPieces(_ each: (LogChunk, [UInt8]) throws(JobctlError) -> Bool) throws(JobctlError) {
         let size = ((try? index.size()) ?? 0) / LogChunk.size * LogChunk.size
         guard size > entry * LogChunk.size,
               let all = try? index.read(at: entry * LogChunk.size, count: size - entry * LogChunk.size) else { return }
@@ -110,7 +117,7 @@ final class IndexedLog {
             // A short read: the log was cut after the index was read; the
             // rest comes from the new pair.
             if bytes.count < count { return }
-            try each(c, bytes)
+            guard try each(c, bytes) else { return }
             position = c.end
             at += LogChunk.size
             // The newest entry may still grow in place (the same stream in
@@ -129,7 +136,7 @@ func copyIndexedLog(store: StateStore, job: Job, reading: LogReading, follow: Bo
     var lines = LineStamper(reading: reading, out: out)
     func step() throws(JobctlError) {
         while true {
-            try source.newPieces { (c, bytes) throws(JobctlError) in try lines.add(bytes, c.stream, c.micros) }
+            try source.newPieces { (c, bytes) throws(JobctlError) in try lines.add(bytes, c.stream, c.micros); return true }
             guard source.wasCut else { return }
             let missed = source.reopen()
             // Said on a line of its own, after what was printed of a line

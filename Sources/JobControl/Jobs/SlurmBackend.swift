@@ -23,7 +23,7 @@ public struct SlurmBackend: Backend {
     /// What a cluster job cannot do yet, refused before anything is made.
     static func refuse(_ r: SpawnRequest) throws(JobctlError) {
         let unsupported: [(Bool, String)] = [
-            (r.lock != nil, "--lock"), (r.pool != nil, "--pool"), (r.stdinPipe, "--stdin pipe"),
+            (r.lock != nil, "--lock"), (r.pool != nil, "--pool"), (r.stdinPipe, "--stdin pipe"), (r.stdoutPipe, "--stdout pipe"),
             (r.delay != nil, "--delay"), (r.onExit != nil, "--on-exit"),
             (r.retries > 0, "--retries"),
         ]

@@ -27,6 +27,8 @@ public struct SpawnRequest {
     public var lockSlots: Int?
     /// stdin is a fifo that `send` writes to, instead of /dev/null.
     public var stdinPipe = false
+    /// stdout can be read line by line with `recv` (and stays in the log).
+    public var stdoutPipe = false
     /// A descriptor (not owned) to be the job's stdin and stdout, such as a
     /// connection's socket (`serve`); errors still go to the log.
     public var socketFD: CInt?
@@ -447,6 +449,7 @@ extension Job {
         stderrPath = stderr
         lock = r.lock
         lockShared = r.sharedLock
+        stdoutPipe = r.stdoutPipe
         onExit = r.onExit
         retries = r.retries
         if let d = r.retryDelay { retryDelayNs = d.nanoseconds }
@@ -470,6 +473,7 @@ extension Job {
         r.sharedLock = lockShared
         r.pool = pool
         r.stdinPipe = stdinPipe
+        r.stdoutPipe = stdoutPipe
         r.onSlurm = onSlurm
         r.slurmOptions = slurmOptions.map { String(decoding: $0, as: UTF8.self) }
         r.delay = delayNs.map(JobDuration.init(nanoseconds:))

@@ -66,6 +66,7 @@ public enum Records {
         if let e = j.stderrPath { w.field("stderr", e) }
         if let l = j.lock { w.field("lock", l); if j.lockShared { w.field("lock_shared", true) } }
         if let h = j.onExit { w.field("on_exit", h) }
+        if j.stdoutPipe { w.field("stdout_pipe", true) }
         if j.retries > 0 { w.field("retries", j.retries); w.field("retry_delay_ns", j.retryDelayNs) }
         if j.attempt > 1 { w.field("attempt", j.attempt) }
         if let m = j.logMax { w.field("log_max", m) }
@@ -170,7 +171,7 @@ public enum Records {
         case v, id, pid, pgid, pidstart, monitor, monitorstart, owner, ownerstart, exitcode
         case event, started, ended, name, cwd, log, pool, stdin, slurm, command, daemon, joined
         case after, afterAny, created, reason, backend, time, until
-        case env, delayNs, timeoutNs, stderr, lock, lockShared, onExit, retries, retryDelayNs, attempt, logMax, slurmOpts, unknown
+        case env, delayNs, timeoutNs, stderr, lock, lockShared, onExit, retries, retryDelayNs, attempt, logMax, slurmOpts, stdoutPipe, unknown
     }
 
     /// Which key `k` is: by its length and first byte, then one comparison,
@@ -215,7 +216,7 @@ public enum Records {
             ("env", .env), ("delay_ns", .delayNs), ("timeout_ns", .timeoutNs), ("stderr", .stderr), ("lock", .lock),
             ("lock_shared", .lockShared), ("on_exit", .onExit), ("retries", .retries),
             ("retry_delay_ns", .retryDelayNs), ("attempt", .attempt), ("slurm_opts", .slurmOpts),
-            ("log_max", .logMax),
+            ("log_max", .logMax), ("stdout_pipe", .stdoutPipe),
         ]
         for (name, f) in keys where k.equals(name) { return f }
         return .unknown
@@ -305,7 +306,7 @@ public enum Records {
                 let ids = a.compactMap { $0 > 0 && $0 <= Int64(Int.max) ? Int($0) : nil }
                 if f == .after { job.after = ids } else if f == .afterAny { job.afterAny = ids }
             case .bool(let b):
-                if f == .daemon { job.daemon = b } else if f == .joined { job.joined = b } else if f == .lockShared { job.lockShared = b }
+                if f == .daemon { job.daemon = b } else if f == .joined { job.joined = b } else if f == .lockShared { job.lockShared = b } else if f == .stdoutPipe { job.stdoutPipe = b }
             case .null, .other:
                 break
             }

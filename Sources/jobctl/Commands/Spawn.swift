@@ -12,7 +12,7 @@ let spawnCommand = CommandSpec(
         OptionSpec(long: "owner", short: nil, value: "<pid>", help: "The owning process (default: the caller)."),
         OptionSpec(long: "env", short: "e", value: "<k=v>", help: "Set an environment variable.", repeatable: true),
         OptionSpec(long: "directory", short: "C", value: "<dir>", help: "Run the command in DIR."),
-        OptionSpec(long: "stdout", short: nil, value: "<file>", help: "Append output to FILE, not the job's log."),
+        OptionSpec(long: "stdout", short: nil, value: "<file>", help: "Append output to FILE, not the job's log; 'pipe': to the log, and for 'jobctl recv'."),
         OptionSpec(long: "stderr", short: nil, value: "<file>", help: "Append standard error to FILE."),
         OptionSpec(long: "timeout", short: nil, value: "<duration>", help: "Terminate the job after DURATION."),
         OptionSpec(long: "lock", short: nil, value: "<name>", help: "Hold lock NAME (one of its slots) for the job's life; queued until then."),
