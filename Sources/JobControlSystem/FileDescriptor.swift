@@ -247,6 +247,11 @@ public struct FileDescriptor: ~Copyable {
     }
     /// `remove`, for a clean-up whose failure changes nothing.
     public func removeIfPresent(_ name: String) { try? remove(name) }
+    /// Removes an entry named by bytes (a file, or with `directory` an
+    /// empty directory), ignoring failure: for clean-ups.
+    public func removeIfPresent(_ name: [UInt8], directory: Bool = false) {
+        _ = name.withCString { unlinkat(rawValue, $0, directory ? AT_REMOVEDIR : 0) }
+    }
 
     /// renameat(2) within this directory; with `replacing` false, fails
     /// with EEXIST if `to` exists (RENAME_NOREPLACE).

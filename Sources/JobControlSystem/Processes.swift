@@ -166,6 +166,8 @@ public enum Processes {
         let n = buf.withUnsafeMutableBytes { readlink("/proc/self/cwd", $0.baseAddress!, $0.count) }
         return n > 0 ? Array(buf[0..<n]) : nil
     }
+    /// The CPUs online, at least 1.
+    public static var cpuCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }
 
 /// A wait status, as waitpid(2) gives it.

@@ -3,7 +3,8 @@ import JobControl
 /// Every subcommand, each defined in Commands/NAME.swift with its options
 /// and its handler. The order is the order of `jobctl --help`.
 let commands: [CommandSpec] = [
-    spawnCommand, psCommand, killCommand, waitCommand, logsCommand, pauseCommand, resumeCommand, restartCommand, eventsCommand, runCommand, lockCommand,
+    spawnCommand, psCommand, killCommand, waitCommand, logsCommand, pauseCommand, resumeCommand, restartCommand, eventsCommand, runCommand, mapCommand,
+    lockCommand,
     locksCommand, poolCommand, poolsCommand, queueCommand, valueCommand,
     valuesCommand, eventCommand, sendCommand, recvCommand, serveCommand, rmCommand, pruneCommand,
 ]

@@ -3,6 +3,9 @@ import JobControlSystem
 /// What `jobctl spawn` and `jobctl run` are asked to start.
 public struct SpawnRequest {
     public var command: [[UInt8]]
+    /// An id taken already with `StateStore.allocateID` (`map` names its
+    /// pool after its first job's); nil: a new one.
+    public var id: JobID?
     public var name: [UInt8]?
     public var daemon = false
     public var owner: Int32?
@@ -214,7 +217,7 @@ public struct Spawner {
         // exclusive one is waited for by the queued job's monitor.)
         let lock = try takeLock(request)
 
-        let id = try store.allocateID()
+        let id: JobID = if let given = request.id { given } else { try store.allocateID() }
         // Output to jobctl's own log goes through pipes that the monitor
         // copies from (LogCopier); a --stdout file is written directly.
         var capture: OutputCapture? = nil

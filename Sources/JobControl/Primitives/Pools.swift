@@ -52,6 +52,21 @@ public struct Pools {
         }
     }
 
+    /// Removes a pool's directory (`map`'s own, once its jobs have ended);
+    /// `ps --pool` still finds its jobs by their records.
+    public func remove(_ name: [UInt8]) {
+        guard let p = try? openPool(name) else { return }
+        for e in (try? p.entries()) ?? [] { p.removeIfPresent(e.name) }
+        (try? store.dir.open(Array(Pools.dir.utf8), [.readOnly, .directory]))?.removeIfPresent(name, directory: true)
+    }
+
+    /// Is any slot of the pool held (a job of it running or starting)?
+    public func slotsInUse(_ name: [UInt8]) -> Bool {
+        guard let p = try? openPool(name) else { return false }
+        for k in 0..<Pools.size(p) where Pools.isHeld(p, "slot.\(k)") { return true }
+        return false
+    }
+
     static func isPaused(_ p: borrowing FileDescriptor) -> Bool {
         (try? p.openIfPresent("paused", .readOnly)) != nil
     }
@@ -152,12 +167,17 @@ public struct Pools {
         }
         Pools.writeHolder(place)
         defer { p.removeIfPresent(mine) }
-        let inotify = try attempt("cannot watch \(shown)") { () throws(Errno) in try Inotify() }
+        // Each waiter's own inotify instance; past the per-user limit on
+        // them (fs.inotify.max_user_instances, 128 by default: a pool of
+        // hundreds of queued jobs) a waiter looks again after a pause
+        // instead (10 ms, doubling to 100 ms), and tries for one again.
+        var inotify: Inotify? = try? Inotify()
         var wd: Int32?
         // A slot still locked though every process recorded as holding it
         // has ended: a job whose monitor was killed, whose leftovers still
         // hold the slot they inherited. Nothing signals their end but the
-        // lock itself, so it is looked at again after a pause.
+        // lock itself, so it is looked at again after a pause (10 ms,
+        // doubling to 1 s).
         var orphanPause: Int64 = 10_000_000
         while true {
             var slot: FileDescriptor? = nil
@@ -195,18 +215,19 @@ public struct Pools {
             if let d = deadline, monotonicNow() >= d { throw .timedOut }
 
             // Sleep until something that could change the answer happens.
-            if let w = wd { inotify.unwatch(w) }
+            if let w = wd { inotify?.unwatch(w) }
+            if inotify?.fd.rawValue == nil { inotify = try? Inotify() }
             do throws(Errno) {
                 if let pr = pred {
                     guard let f = try p.openIfPresent("wait.\(pr)", .readOnly) else { continue }  // gone already: look again
-                    wd = try inotify.watch(f, [.attributes, .deletedSelf])
+                    wd = try inotify?.watch(f, [.attributes, .deletedSelf])
                 } else if paused {
-                    wd = try inotify.watch(p, [.movedTo, .deleted])  // a resume removes the marker
+                    wd = try inotify?.watch(p, [.movedTo, .deleted])  // a resume removes the marker
                 } else {
                     // Only a new size file (or the pause marker): slots free
                     // through the holders' pidfds, and our own opening and
                     // closing of slot files must not wake us.
-                    wd = try inotify.watch(p, .movedTo)
+                    wd = try inotify?.watch(p, .movedTo)
                 }
             } catch {
                 throw .system("cannot watch \(shown)", error)
@@ -217,10 +238,13 @@ public struct Pools {
             for h in watch { if let fd = pidfdIfSame(h.pid, start: h.start) { pidfds.append(fd) } }
             if pred != nil && pidfds.isEmpty { continue }  // the predecessor ended: look again
             let left = deadline.map { max(0, $0 - monotonicNow()) }
-            let pause = orphaned ? min(orphanPause, left ?? orphanPause) : left
-            let ready = pidfds.pollReadable(after: extraFDs + [inotify.fd.rawValue], timeoutNs: pause)
-            orphanPause = orphaned ? min(orphanPause * 2, 1_000_000_000) : 10_000_000
-            inotify.drain()
+            let watching = inotify?.fd.rawValue
+            let looksAgain = orphaned || watching == nil
+            let pause = looksAgain ? min(orphanPause, left ?? orphanPause) : left
+            let ready = pidfds.pollReadable(after: extraFDs + (watching.map { [$0] } ?? []), timeoutNs: pause)
+            // Without inotify the line must still move: at most 100 ms behind.
+            orphanPause = looksAgain ? min(orphanPause * 2, orphaned ? 1_000_000_000 : 100_000_000) : 10_000_000
+            inotify?.drain()
             if interrupted(Array(ready.prefix(extraFDs.count))) { return nil }
         }
     }
