@@ -106,6 +106,9 @@ final class Monitor {
         // All the job wrote before its end is in its log before its end is
         // on record: `wait J; logs J` shows it all.
         copier?.drain()
+        // A `map` pool stops starting inputs at a failure: paused here,
+        // while this job still holds its slot, so no input takes it first.
+        if e.code != 0 || e.isSkipped, let pool = job.pool { Pools(store: store).pauseIfHaltsOnFailure(pool) }
         do throws(JobctlError) {
             try store.appendExit(job.id, Records.encodeExit(job.id, e, ended: ended), releasing: reserved)
             reserved = false

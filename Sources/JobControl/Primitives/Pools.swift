@@ -60,6 +60,21 @@ public struct Pools {
         (try? store.dir.open(Array(Pools.dir.utf8), [.readOnly, .directory]))?.removeIfPresent(name, directory: true)
     }
 
+    /// `map` without --keep-going: the pool is paused by the first of its
+    /// jobs to fail, before that job's slot frees (`halt-on-failure`).
+    public func setHaltsOnFailure(_ name: [UInt8], _ halts: Bool) throws(JobctlError) {
+        let p = try openPool(name)
+        if !halts { p.removeIfPresent("halt-on-failure"); return }
+        try attempt("cannot set up pool \(display(name))") { () throws(Errno) in
+            _ = try p.open("halt-on-failure", [.readOnly, .create])
+        }
+    }
+
+    func pauseIfHaltsOnFailure(_ name: [UInt8]) {
+        guard let p = try? openPool(name), (try? p.openIfPresent("halt-on-failure", .readOnly)) != nil else { return }
+        try? setPaused(name, true)
+    }
+
     /// Is any slot of the pool held (a job of it running or starting)?
     public func slotsInUse(_ name: [UInt8]) -> Bool {
         guard let p = try? openPool(name) else { return false }

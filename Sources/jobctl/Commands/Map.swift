@@ -41,6 +41,7 @@ func handleMap(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) ->
     let name = opts.raw("name") ?? Array("map-\(firstID)".utf8)
     let pools = Pools(store: store)
     try pools.setSize(name, slots)
+    try pools.setHaltsOnFailure(name, !opts.has("keep-going"))
     // Recorded, all of them, before any starts; and a failure cannot
     // stop inputs not yet recorded.
     try pools.setPaused(name, true)
@@ -99,15 +100,24 @@ func handleMap(_ opts: ParsedOptions, stateDir: [UInt8]?) throws(JobctlError) ->
                 try pools.setPaused(name, true)
             }
         }
+        // In input order; after a failure nothing more (as Python's map
+        // returns no results once it raises), unless --keep-going.
         while next < jobs.count, let e = ends[jobs[next].id] {
-            try copyLog(store: store, job: e.job, follow: false, reading: stdoutOnly, to: 1)
-            try copyLog(store: store, job: e.job, follow: false, reading: stderrOnly, to: 2)
+            if status == 0 || opts.has("keep-going") {
+                try copyLog(store: store, job: e.job, follow: false, reading: stdoutOnly, to: 1)
+                try copyLog(store: store, job: e.job, follow: false, reading: stderrOnly, to: 2)
+            }
             if status == 0 { status = e.shellStatus }
             next += 1
         }
     }
     // A pool of map's own goes with it; one named with -n is kept, unpaused.
-    if opts.raw("name") == nil { pools.remove(name) } else if stopped && !opts.has("keep-going") { try? pools.setPaused(name, false) }
+    if opts.raw("name") == nil {
+        pools.remove(name)
+    } else {
+        try? pools.setHaltsOnFailure(name, false)
+        try? pools.setPaused(name, false)
+    }
     return status
 }
 
