@@ -28,7 +28,7 @@ _jobctl_operands() {
 
 _jobctl() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local subs="spawn ps kill wait logs pause resume restart events run lock locks pool pools queue send serve rm prune help"
+    local subs="spawn ps kill wait logs pause resume restart events run map lock locks pool pools queue value values event send recv serve rm prune help"
     local i sub="" subidx=0
     _jobctl_state=""
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -53,7 +53,8 @@ _jobctl() {
             COMPREPLY=($(compgen -W "HUP INT QUIT KILL USR1 USR2 PIPE ALRM TERM CONT STOP TSTP WINCH 0 9 15" -- "${cur^^}"))
             return ;;
         -C|--directory) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        --stdout|--stderr) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --stdout) COMPREPLY=($(compgen -W "pipe" -- "$cur") $(compgen -f -- "$cur")); return ;;
+        --stderr) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --owner) COMPREPLY=($(compgen -W "$$ $PPID" -- "$cur")); return ;;
         -n|--name|-e|--env|-t|--timeout|--grace|--older-than|--max|--keep|--slurm-opt) return ;;
         --lock) _jobctl_offer locks; return ;;
@@ -67,7 +68,12 @@ _jobctl() {
     local opts=""
     case $sub in
         spawn) opts="-n --name -d --daemon --owner -e --env -C --directory --stdout --stderr --timeout --lock --pool --slots --stdin --after --after-any --delay --retries --retry-delay --on-exit --log-max --slurm-opt --help" ;;
-        lock) opts="-t --timeout --shared --help" ;;
+        lock) opts="-t --timeout --shared --slots --help" ;;
+        map) opts="-n --name --slots --keep-going -0 --null --help" ;;
+        value) opts="--help" ;;
+        values) opts="--json --help" ;;
+        event) opts="-t --timeout --help" ;;
+        recv) opts="-t --timeout --help" ;;
         locks) opts="--help" ;;
         pools) opts="--json --help" ;;
         pool) opts="--help" ;;
@@ -94,6 +100,17 @@ _jobctl() {
         fi
         return
     fi
+    if [[ $sub == value || $sub == event ]]; then
+        local n
+        n=$(_jobctl_operands "-t --timeout")
+        if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        elif ((n == 0)); then
+            if [[ $sub == value ]]; then COMPREPLY=($(compgen -W "get set add cas" -- "$cur"))
+            else COMPREPLY=($(compgen -W "set clear wait is-set" -- "$cur")); fi
+        elif ((n == 1)); then _jobctl_offer "${sub}s"
+        fi
+        return
+    fi
     if [[ $sub == pool ]]; then
         local n
         n=$(_jobctl_operands "")
@@ -115,7 +132,7 @@ _jobctl() {
     if [[ $sub == lock ]]; then
         # The lock's name first, then the command.
         local n
-        n=$(_jobctl_operands "-t --timeout")
+        n=$(_jobctl_operands "-t --timeout --slots")
         if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
         elif ((n == 0)); then _jobctl_offer locks
         elif ((n == 1)); then COMPREPLY=($(compgen -c -- "$cur"))
@@ -123,7 +140,7 @@ _jobctl() {
         return
     fi
     case $sub in
-        spawn|run)
+        spawn|run|map)
             # After the first operand, complete the command and its files.
             for ((i = subidx + 1; i < COMP_CWORD; i++)); do
                 case ${COMP_WORDS[i]} in
@@ -142,7 +159,7 @@ _jobctl() {
         return
     fi
     case $sub in
-        kill|send|pause|resume) _jobctl_offer running ;;
+        kill|send|recv|pause|resume) _jobctl_offer running ;;
         rm|restart) _jobctl_offer finished ;;
         ps|wait|logs|events) _jobctl_offer jobs ;;
     esac

@@ -10,7 +10,7 @@ function __jobctl_offer
     jobctl $sd __complete $argv 2>/dev/null | string split0
 end
 
-set -l subs spawn ps kill wait logs pause resume restart events run lock locks pool pools queue send serve rm prune help
+set -l subs spawn ps kill wait logs pause resume restart events run map lock locks pool pools queue value values event send recv serve rm prune help
 complete -c jobctl -f
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l state-dir -r -a '(__fish_complete_directories)' -d 'Keep state in DIR'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -l backend -x -a 'local slurm' -d 'Where new jobs run'
@@ -26,12 +26,17 @@ complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a resume -d 'Cont
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a restart -d 'Start ended jobs again as new jobs'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a events -d "Print jobs' state changes"
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a run -d 'Run COMMAND in the foreground as a job'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a map -d 'COMMAND per input line in a pool, outputs in order'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a lock -d 'Run COMMAND holding a named lock'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a locks -d 'List locks, holders and waiters'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a pool -d 'Pause, resume or resize a pool'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a pools -d 'List pools'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a queue -d 'A durable FIFO queue: put, get, len'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a value -d 'A shared integer: get, set, add, cas'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a values -d 'List shared values'
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a event -d 'An event: set, clear, wait, is-set'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a send -d "Write to a job's stdin pipe"
+complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a recv -d "Read a line of a job's stdout pipe"
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a serve -d 'A job per TCP connection'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a rm -d 'Forget ended jobs'
 complete -c jobctl -n "not __fish_seen_subcommand_from $subs" -a prune -d 'Forget every ended job'
@@ -43,7 +48,7 @@ complete -c jobctl -n '__fish_seen_subcommand_from spawn' -s d -l daemon -d 'End
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l owner -x -a '(__fish_complete_pids)' -d 'Owning process'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -s e -l env -x -d 'Set an environment variable'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -s C -l directory -x -a '(__fish_complete_directories)' -d 'Run in DIR'
-complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l stdout -r -F -d 'Append output to FILE'
+complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l stdout -r -F -a pipe -d 'Append output to FILE (pipe: for recv)'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l stderr -r -F -d 'Append errors to FILE'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -l timeout -x -d 'Terminate after DURATION'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn run' -a '(__fish_complete_command)'
@@ -61,6 +66,22 @@ complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l on-exit -x -d 'Run 
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l log-max -x -d 'Keep about the newest SIZE bytes of the log'
 complete -c jobctl -n '__fish_seen_subcommand_from spawn' -l slurm-opt -x -d 'Pass OPT to sbatch (--backend slurm)'
 
+# map
+complete -c jobctl -n '__fish_seen_subcommand_from map' -s n -l name -x -d 'Name the pool and its jobs'
+complete -c jobctl -n '__fish_seen_subcommand_from map' -l slots -x -d 'Run at most N at once'
+complete -c jobctl -n '__fish_seen_subcommand_from map' -l keep-going -d 'Start every input even after a failure'
+complete -c jobctl -n '__fish_seen_subcommand_from map' -s 0 -l null -d 'Inputs are NUL-separated'
+
+# value, values, event, recv
+complete -c jobctl -n '__fish_seen_subcommand_from value; and not __fish_seen_subcommand_from get set add cas' -a 'get set add cas'
+complete -c jobctl -n '__fish_seen_subcommand_from value; and __fish_seen_subcommand_from get set add cas' -a '(__jobctl_offer values)'
+complete -c jobctl -n '__fish_seen_subcommand_from values' -l json -d 'One JSON object per line'
+complete -c jobctl -n '__fish_seen_subcommand_from event; and not __fish_seen_subcommand_from set clear wait is-set' -a 'set clear wait is-set'
+complete -c jobctl -n '__fish_seen_subcommand_from event; and __fish_seen_subcommand_from set clear wait is-set' -a '(__jobctl_offer events)'
+complete -c jobctl -n '__fish_seen_subcommand_from event' -s t -l timeout -x -d 'wait: give up after DURATION'
+complete -c jobctl -n '__fish_seen_subcommand_from recv' -s t -l timeout -x -d 'Give up after DURATION'
+complete -c jobctl -n '__fish_seen_subcommand_from recv' -a '(__jobctl_offer running)'
+
 # send
 complete -c jobctl -n '__fish_seen_subcommand_from send' -l eof -d "Close the job's stdin"
 complete -c jobctl -n '__fish_seen_subcommand_from send' -s t -l timeout -x -d 'Give up after DURATION'
@@ -74,6 +95,7 @@ complete -c jobctl -n '__fish_seen_subcommand_from serve' -s n -l name -x -d 'Na
 # lock
 complete -c jobctl -n '__fish_seen_subcommand_from lock' -s t -l timeout -x -d 'Give up after DURATION'
 complete -c jobctl -n '__fish_seen_subcommand_from lock' -l shared -d 'Share the lock with other shared holders'
+complete -c jobctl -n '__fish_seen_subcommand_from lock' -l slots -x -d 'Let N holders in at once'
 complete -c jobctl -n '__fish_seen_subcommand_from lock' -a '(__jobctl_offer locks)'
 
 # events
@@ -89,7 +111,7 @@ complete -c jobctl -n '__fish_seen_subcommand_from pools' -l json -d 'One JSON o
 # queue
 complete -c jobctl -n '__fish_seen_subcommand_from queue; and not __fish_seen_subcommand_from put get len' -a 'put get len'
 complete -c jobctl -n '__fish_seen_subcommand_from queue' -s t -l timeout -x -d 'get: give up after DURATION'
-complete -c jobctl -n '__fish_seen_subcommand_from put get len' -f -a '(__jobctl_offer queues)'
+complete -c jobctl -n '__fish_seen_subcommand_from queue; and __fish_seen_subcommand_from put get len' -f -a '(__jobctl_offer queues)'
 
 # ps
 complete -c jobctl -n '__fish_seen_subcommand_from ps' -l json -d 'One JSON object per line'
@@ -122,5 +144,5 @@ complete -c jobctl -n '__fish_seen_subcommand_from logs' -l stdout -d 'Only what
 complete -c jobctl -n '__fish_seen_subcommand_from logs' -l stderr -d 'Only what the job wrote to standard error'
 complete -c jobctl -n '__fish_seen_subcommand_from rm' -a '(__jobctl_offer finished)'
 complete -c jobctl -n '__fish_seen_subcommand_from prune' -l older-than -x -d 'Only jobs older than DURATION'
-complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs pause resume restart events run lock locks pool pools queue send serve rm prune'
+complete -c jobctl -n '__fish_seen_subcommand_from help' -a 'spawn ps kill wait logs pause resume restart events run map lock locks pool pools queue value values event send recv serve rm prune'
 complete -c jobctl -n "__fish_seen_subcommand_from $subs" -s h -l help -d 'Show help'

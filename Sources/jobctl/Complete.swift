@@ -7,7 +7,7 @@ import JobControl
 let completionVerb = "__complete"
 
 func complete(_ args: [String], stateDir: [UInt8]?) throws(JobctlError) -> Int32 {
-    guard args.count == 1 else { throw .usage("\(completionVerb) takes one of jobs, running, finished, locks, queues, pools") }
+    guard args.count == 1 else { throw .usage("\(completionVerb) takes one of jobs, running, finished, names, locks, queues, pools, values, events") }
     let store = try openStore(stateDir)
     let backend = Backends(store: store)
     var words: [[UInt8]] = []
@@ -30,10 +30,10 @@ func complete(_ args: [String], stateDir: [UInt8]?) throws(JobctlError) -> Int32
         let jobs = try store.loadAll().jobs
         keepUntilExit(jobs)
         for j in jobs where names.insert(j.name).inserted { words.append(j.name) }
-    case "locks", "queues", "pools":
+    case "locks", "queues", "pools", "values", "events":
         words = store.names(in: args[0])
     default:
-        throw .usage("\(completionVerb) takes one of jobs, running, finished, names, locks, queues, pools")
+        throw .usage("\(completionVerb) takes one of jobs, running, finished, names, locks, queues, pools, values, events")
     }
     try printOut(words.map { $0 + [0] })
     return 0

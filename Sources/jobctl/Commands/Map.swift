@@ -13,7 +13,7 @@ let mapCommand = CommandSpec(
         OptionSpec(long: "keep-going", short: nil, value: nil, help: "Start every input even after one has failed."),
         OptionSpec(long: "null", short: "0", value: nil, help: "Inputs are NUL-separated (find -print0), not lines."),
     ],
-    example: ["ls *.wav | jobctl map --slots 4 -- flac --silent {}", "seq 10 | jobctl map -- sh -c 'echo $(($1 * $1))' sq"],
+    example: ["ls *.log | jobctl map --slots 4 -- gzip -k {}", "seq 10 | jobctl map -- sh -c 'echo $(($1 * $1))' sq"],
     commandFollows: true,
     handler: handleMap)
 
