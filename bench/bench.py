@@ -250,6 +250,20 @@ def case_pool():
         p = timed(["sh", "-c", f"seq {n} | parallel -j4 true"])
         row("10 pool", f"{n} true jobs: parallel -j4", p, "ms", f"jobctl/this {j / p:.1f}")
 
+# 15. map: Pool.map against parallel -k and xargs -P, same inputs, same run ----------
+def case_map():
+    n = 40 if SMOKE else 200
+    s = fresh_state("map")
+    e = env(JOBCTL_STATE_DIR=s)
+    cmd = "sh -c 'echo out $1' sh"
+    j = timed(["sh", "-c", f'seq {n} | "{JOBCTL}" map --slots 4 -- {cmd} >/dev/null'], e)
+    row("15 map", f"{n} inputs, 4 at once, outputs in input order: jobctl map", j, "ms")
+    if have("parallel"):
+        p = timed(["sh", "-c", f"seq {n} | parallel -k -j4 {cmd} >/dev/null"])
+        row("15 map", f"{n} inputs: parallel -k -j4 (in order)", p, "ms", f"jobctl/this {j / p:.1f}")
+    x = timed(["sh", "-c", f"seq {n} | xargs -P4 -n1 {cmd} >/dev/null"])
+    row("15 map", f"{n} inputs: xargs -P4 -n1 (any order, no jobs recorded)", x, "ms", f"jobctl/this {j / x:.1f}")
+
 # 12. many operands over a long history ---------------------------------------------
 def case_operands():
     """wait, ps and kill -s 0 on 2,000 ended jobs of a 10,000-job history,
@@ -448,6 +462,7 @@ def main():
     if want(12): case_operands()
     if want(13): case_running()
     if want(14): case_slurm()
+    if want(15): case_map()
     print("| case | what | value | unit | ratio / note |")
     print("|---|---|---:|---|---|")
     for r in rows: print("| " + " | ".join(r) + " |")

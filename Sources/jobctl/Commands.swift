@@ -69,22 +69,17 @@ func helpText(_ c: CommandSpec) -> String {
 let version = "0.1.0"
 
 let mainHelp = """
-USAGE: jobctl [--state-dir <dir>] [--backend <backend>] <subcommand> [<options>]
-              [<operands>]
+USAGE: jobctl [--state-dir <dir>] [--backend <backend>] <subcommand> [<args>]
 
-Job control for the shell, with Python multiprocessing's process model:
-jobs any shell can list, signal and wait on, kept in a state file.
+Job control for the shell, with Python multiprocessing's process model.
 
 SUBCOMMANDS:
 \(commands.map { "  " + $0.name.padding(20) + $0.summary }.joined(separator: "\n"))
   help <subcommand>   Show a subcommand's help.
 
 OPTIONS:
-  --state-dir <dir>       Keep state in DIR (default: $JOBCTL_STATE_DIR,
-                          else ${XDG_STATE_HOME:-~/.local/state}/jobctl).
-  --backend <backend>     Where spawn places new jobs, local or slurm (default:
-                          $JOBCTL_BACKEND, else local): slurm submits them
-                          to the cluster sbatch reaches.
+  --state-dir <dir>       Keep state in DIR (default: $JOBCTL_STATE_DIR).
+  --backend <backend>     Place new jobs here (local) or on Slurm (slurm).
   --version               Show the version.
   -h, --help              Show help information.
 

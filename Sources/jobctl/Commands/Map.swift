@@ -5,7 +5,7 @@ import JobControlSystem
 /// of a pool, each one's output printed in input order.
 let mapCommand = CommandSpec(
     name: "map", operands: "[--] <command> [<arg> ...]",
-    summary: "Run COMMAND once per input line in a pool; print outputs in input order.",
+    summary: "Run COMMAND per input line in a pool, outputs in order.",
     arguments: [("<command>", "Run once per input; {} in any argument is replaced by the input, else it is appended.")],
     options: [
         OptionSpec(long: "name", short: "n", value: "<name>", help: "Name the pool and its jobs NAME (default map-ID, ID the first job's)."),

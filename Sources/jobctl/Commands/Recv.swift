@@ -4,7 +4,7 @@ import JobControlSystem
 /// `jobctl recv`: read the next line a job spawned with --stdout pipe wrote.
 let recvCommand = CommandSpec(
     name: "recv", operands: "<job> [-]",
-    summary: "Read the next line of a job's stdout (spawned with --stdout pipe).",
+    summary: "Read the next line of a --stdout pipe job's output.",
     arguments: [("<job>", "A job id or name."), ("-", "Everything it writes until its end, not one line.")],
     options: [OptionSpec(long: "timeout", short: "t", value: "<duration>", help: "Give up after DURATION (exit 124).")],
     example: ["id=$(jobctl spawn --stdin pipe --stdout pipe -- bc)",
