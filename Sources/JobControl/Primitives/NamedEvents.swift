@@ -49,9 +49,4 @@ public struct NamedEvents {
             if let l = left, l <= 0 { throw .timedOut }
         }
     }
-
-    /// Every event name, set or not.
-    public func list() -> [(name: [UInt8], set: Bool)] {
-        store.names(in: NamedEvents.dir).map { name in (name, (try? isSet(name)) ?? false) }
-    }
 }
